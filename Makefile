@@ -1,0 +1,102 @@
+# flowops.flows developer entry points. `make test` sets up everything it needs on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT        := $(CURDIR)
+VENV        := $(ROOT)/.venv
+OLD_VENV    := $(ROOT)/.venv-oldest
+BUILD       := $(ROOT)/.build
+# ansible-test needs the tree at .../ansible_collections/<namespace>/<name>
+COLL_ROOT   := $(BUILD)/tree
+COLL_DIR    := $(COLL_ROOT)/ansible_collections/flowops/flows
+OLD_ROOT    := $(BUILD)/tree-oldest
+OLD_DIR     := $(OLD_ROOT)/ansible_collections/flowops/flows
+# the collection is installed here for ansible-playbook / molecule / e2e runs (never ~/.ansible)
+INSTALL_DIR := $(BUILD)/collections
+
+PY          := $(VENV)/bin/python
+OLD_PY      := $(OLD_VENV)/bin/python
+PYVER        = $(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+OLD_PYVER    = $(shell $(OLD_PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(INSTALL_DIR)
+export ANSIBLE_HOME := $(BUILD)/ansible-home
+export ANSIBLE_NOCOLOR := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help test venv venv-oldest install lint sanity units emulator-tests integration e2e molecule oldest clean bench
+
+help:
+	@echo "make test    - set up venvs, install the collection privately, run lint, sanity, units, emulator, integration, e2e, molecule and the oldest-core run"
+	@echo "make bench   - emulator benchmark"
+	@echo "make clean   - remove venvs and build output"
+
+$(VENV)/.stamp: tests/requirements-dev.txt requirements.txt
+	rm -rf $(VENV)
+	"$$(tests/scripts/find-python.sh 3.12 3.13)" -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r tests/requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+$(OLD_VENV)/.stamp: tests/requirements-oldest.txt
+	rm -rf $(OLD_VENV)
+	"$$(tests/scripts/find-python.sh 3.11 3.10)" -m venv $(OLD_VENV)
+	$(OLD_PY) -m pip install -q --upgrade pip
+	$(OLD_PY) -m pip install -q -r tests/requirements-oldest.txt
+	touch $@
+
+venv-oldest: $(OLD_VENV)/.stamp
+
+# Build the collection tarball and install it into the private collections path.
+install: venv
+	rm -rf $(BUILD)/dist $(INSTALL_DIR)/ansible_collections/flowops
+	mkdir -p $(BUILD)/dist $(INSTALL_DIR)
+	tests/scripts/copy-tree.sh $(BUILD)/src >/dev/null
+	cd $(BUILD)/src/ansible_collections/flowops/flows && ansible-galaxy collection build --force --output-path $(BUILD)/dist >/dev/null
+	ansible-galaxy collection install --force -p $(INSTALL_DIR) $(BUILD)/dist/flowops-flows-*.tar.gz >/dev/null
+	@echo "installed flowops.flows into $(INSTALL_DIR)"
+
+lint: venv
+	ansible-lint --profile production --offline
+
+sanity: venv
+	tests/scripts/sanity-bootstrap.sh $(PY)
+	tests/scripts/copy-tree.sh $(COLL_ROOT) >/dev/null
+	cd $(COLL_DIR) && ansible-test sanity --python $(PYVER) --local --color no
+
+units: venv
+	tests/scripts/copy-tree.sh $(COLL_ROOT) >/dev/null
+	cd $(COLL_DIR) && ansible-test units --python $(PYVER) --local --color no
+
+emulator-tests: venv
+	$(PY) -m pytest -q -p no:cacheprovider tests/emulator/tests
+
+integration: venv
+	tests/scripts/copy-tree.sh $(COLL_ROOT) >/dev/null
+	tests/scripts/with-emulator.sh $(PY) bash -c 'printf "emulator_url: %s\n" "$$FLOWOPS_EMULATOR_URL" > $(COLL_DIR)/tests/integration/integration_config.yml && cd $(COLL_DIR) && ansible-test integration --python $(PYVER) --local --color no'
+
+e2e: install
+	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then $(PY) -m pytest -q -p no:cacheprovider tests/e2e; else echo "no e2e tests yet"; fi
+
+molecule: install
+	@if ls -d extensions/molecule/*/molecule.yml >/dev/null 2>&1; then molecule test --all; else echo "no molecule scenarios yet"; fi
+
+# Units + integration once more on the oldest ansible-core that requires_ansible claims.
+oldest: venv venv-oldest
+	tests/scripts/copy-tree.sh $(OLD_ROOT) >/dev/null
+	cd $(OLD_DIR) && PATH=$(OLD_VENV)/bin:$$PATH ansible-test units --python $(OLD_PYVER) --local --color no
+	tests/scripts/with-emulator.sh $(PY) bash -c 'printf "emulator_url: %s\n" "$$FLOWOPS_EMULATOR_URL" > $(OLD_DIR)/tests/integration/integration_config.yml && cd $(OLD_DIR) && PATH=$(OLD_VENV)/bin:$$PATH ansible-test integration --python $(OLD_PYVER) --local --color no'
+
+test: venv lint sanity units emulator-tests integration e2e molecule oldest
+	@echo "make test: all suites passed"
+
+bench: venv
+	PYTHONPATH=tests $(PY) tests/emulator/bench.py
+
+clean:
+	rm -rf $(VENV) $(OLD_VENV) $(BUILD) .ansible collections tests/output

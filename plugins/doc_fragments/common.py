@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared option and attribute documentation for every flowops.flows module."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:  # pylint: disable=too-few-public-methods
+    """Options every flow module accepts (connection-independent)."""
+
+    DOCUMENTATION = r"""
+options:
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request before giving up (and retrying when the call is safe to retry).
+    type: float
+    default: 30
+  validate_certs:
+    description:
+      - Verify the provider's TLS certificate. Set to V(false) only for a test endpoint you trust.
+    type: bool
+    default: true
+  retries:
+    description:
+      - How many times a failed read, export or replace-style import is retried after the first attempt,
+        on HTTP 408, 429, 5xx and connection errors. C(Retry-After) is honoured (capped at 30 seconds),
+        otherwise the wait grows exponentially with jitter.
+      - Calls that create something new are never resent once they may have reached the server.
+    type: int
+    default: 3
+  parallel:
+    description:
+      - How many flows are read and written at the same time (and the size of the HTTP connection pool).
+    type: int
+    default: 4
+  backup_dir:
+    description:
+      - Directory where the current target document is saved before it is overwritten or deleted.
+      - One file per flow and write, named after the flow and the time; the path is returned as RV(flows[].backup_file).
+    type: path
+requirements:
+  - requests >= 2.31
+  - pydantic >= 2
+notes:
+  - "The modules talk to a SaaS API, so they run on the controller: use C(delegate_to: localhost) or a play with C(connection: local)."
+"""
+
+    ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    description: Can run in check mode and return the changed status prediction without modifying the target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or would change in check mode) as before/after documents, with secrets masked.
+    support: full
+"""
+
+    INFO_ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    description: Read-only module; runs the same in check mode.
+    support: full
+    details: This module never changes anything.
+  diff_mode:
+    description: Read-only module; it never returns a diff.
+    support: N/A
+"""

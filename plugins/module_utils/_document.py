@@ -1,0 +1,534 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Canonical JSON documents and safe files for flowops.flows.
+
+This module is private to this collection: its API may change without notice.
+Standard library only (it is shipped to the module by AnsiballZ).
+
+- ``loads``/``load_file`` parse JSON keeping every float literal's text
+  (``1e-50`` stays ``1e-50``, ``1.0`` stays ``1.0``) in a ``JsonNumber``.
+- ``dumps`` writes the canonical form: keys sorted, 2-space indent, UTF-8
+  (``ensure_ascii=False``), ``", "``/``": "`` separators, trailing newline.
+  ``dumps(loads(dumps(x))) == dumps(x)`` for every document.
+- ``fingerprint``, ``strip_paths``, ``diff`` and ``mask`` work on parsed documents.
+- ``safe_name``/``safe_join`` turn ids and names into path components that can
+  never leave the destination directory; ``write_if_changed`` writes atomically
+  and only when the bytes differ.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+
+__all__ = [
+    "DocumentError",
+    "JsonNumber",
+    "loads",
+    "load_file",
+    "dumps",
+    "dumps_compact",
+    "fingerprint",
+    "strip_paths",
+    "diff",
+    "mask",
+    "safe_name",
+    "safe_join",
+    "write_if_changed",
+    "read_text_if_exists",
+]
+
+
+class DocumentError(Exception):
+    """A document could not be parsed, serialised, read or written (the message names the source)."""
+
+
+# RFC 8259 number grammar.
+_NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?\Z")
+
+
+class JsonNumber(float):
+    """A JSON number literal parsed as a float that remembers its original text.
+
+    It behaves as a ``float`` in arithmetic and comparisons (``JsonNumber("1.0") == 1``),
+    and ``dumps`` writes ``text`` back verbatim. Compare documents with ``dumps`` or
+    ``fingerprint`` when the literal itself matters (``1`` vs ``1.0``).
+    """
+
+    __slots__ = ("text",)
+
+    def __new__(cls, value):
+        if isinstance(value, JsonNumber):
+            text = value.text
+        elif isinstance(value, str):
+            text = value.strip()
+            if not _NUMBER_RE.match(text):
+                raise ValueError("not a JSON number literal: %r" % (value,))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = _float_text(float(value))
+        else:
+            raise TypeError("JsonNumber() needs a JSON number literal or a number, not %s" % type(value).__name__)
+        obj = super().__new__(cls, text)
+        obj.text = text
+        return obj
+
+    def __reduce__(self):
+        return (JsonNumber, (self.text,))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __repr__(self):
+        return "JsonNumber(%r)" % self.text
+
+    def __str__(self):
+        return self.text
+
+
+def _float_text(value):
+    if value != value or value in (float("inf"), float("-inf")):  # pylint: disable=comparison-with-itself
+        raise DocumentError("cannot represent %r in JSON" % value)
+    return float.__repr__(value)
+
+
+def _reject_constant(name):
+    raise ValueError("%s is not valid JSON" % name)
+
+
+def _position(text, pos):
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return line, column
+
+
+def loads(text, source="<inline>"):
+    """Parse JSON ``text`` (``str`` or UTF-8 ``bytes``; a BOM is tolerated).
+
+    Floats become ``JsonNumber`` (literal kept), integers stay ``int``; duplicate keys: the last wins.
+    Raises ``DocumentError("<source>: line L, column C: <reason>")``.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DocumentError("%s: not valid UTF-8 (byte offset %d)" % (source, exc.start)) from None
+    elif not isinstance(text, str):
+        raise DocumentError("%s: expected JSON text, got %s" % (source, type(text).__name__))
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        return json.loads(text, parse_float=JsonNumber, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise DocumentError("%s: line %d, column %d: %s" % (source, exc.lineno, exc.colno, exc.msg)) from None
+    except (ValueError, RecursionError) as exc:
+        # NaN/Infinity literals, integers beyond the interpreter's digit limit, absurd nesting.
+        raise DocumentError("%s: %s" % (source, exc)) from None
+
+
+def load_file(path):
+    """Read and parse a UTF-8 JSON file; errors name the file."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise DocumentError("%s: cannot read: %s" % (path, exc.strerror or exc)) from None
+    return loads(data, source=str(path))
+
+
+# ---------------------------------------------------------------------------
+# serialisation
+
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_HTML_RE = re.compile("[<>&\u2028\u2029]")
+
+
+def _encode_string(value, html_escape):
+    out = json.encoder.py_encode_basestring(value)
+    if _LONE_SURROGATE_RE.search(out):
+        # Keep the document encodable as UTF-8 and still round-trippable.
+        out = _LONE_SURROGATE_RE.sub(lambda m: "\\u%04x" % ord(m.group(0)), out)
+    if html_escape:
+        out = _HTML_RE.sub(lambda m: _HTML_ESCAPES[m.group(0)], out)
+    return out
+
+
+def _key_text(key):
+    if isinstance(key, str):
+        return key
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, JsonNumber):
+        return key.text
+    if isinstance(key, int):
+        return int.__repr__(key)
+    if isinstance(key, float):
+        return _float_text(key)
+    raise DocumentError("cannot use a %s as a JSON object key" % type(key).__name__)
+
+
+def _scalar(obj, html_escape):
+    """The JSON text of a scalar, or None if ``obj`` is a container."""
+    if isinstance(obj, str):
+        return _encode_string(obj, html_escape)
+    if obj is None:
+        return "null"
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    if isinstance(obj, JsonNumber):
+        return obj.text
+    if isinstance(obj, int):
+        return int.__repr__(obj)
+    if isinstance(obj, float):
+        return _float_text(obj)
+    return None
+
+
+def _encode(obj, chunks, indent, level, sort_keys, html_escape, item_sep, key_sep):
+    text = _scalar(obj, html_escape)
+    if text is not None:
+        chunks.append(text)
+        return
+    if isinstance(obj, dict):
+        if not obj:
+            chunks.append("{}")
+            return
+        items = [(_key_text(k), v) for k, v in obj.items()]
+        if sort_keys:
+            items.sort(key=lambda kv: kv[0])
+        newline = "\n" + " " * (indent * (level + 1)) if indent is not None else ""
+        chunks.append("{")
+        for index, (key, value) in enumerate(items):
+            chunks.append((item_sep if index else "") + newline)
+            chunks.append(_encode_string(key, html_escape))
+            chunks.append(key_sep)
+            _encode(value, chunks, indent, level + 1, sort_keys, html_escape, item_sep, key_sep)
+        chunks.append(("\n" + " " * (indent * level) if indent is not None else "") + "}")
+        return
+    if isinstance(obj, (list, tuple)):
+        if not obj:
+            chunks.append("[]")
+            return
+        newline = "\n" + " " * (indent * (level + 1)) if indent is not None else ""
+        chunks.append("[")
+        for index, value in enumerate(obj):
+            chunks.append((item_sep if index else "") + newline)
+            _encode(value, chunks, indent, level + 1, sort_keys, html_escape, item_sep, key_sep)
+        chunks.append(("\n" + " " * (indent * level) if indent is not None else "") + "]")
+        return
+    raise DocumentError("cannot serialise a %s as JSON" % type(obj).__name__)
+
+
+def dumps(obj, html_escape=False):
+    """Canonical JSON text: sorted keys, 2-space indent, UTF-8, trailing newline, literals kept.
+
+    ``html_escape=True`` also writes ``<``, ``>``, ``&``, U+2028 and U+2029 as ``\\uXXXX``,
+    byte-for-byte like Go's ``json.MarshalIndent`` (the Descope CLI's export files).
+    """
+    chunks = []
+    try:
+        _encode(obj, chunks, 2, 0, True, html_escape, ",", ": ")
+    except RecursionError:
+        raise DocumentError("document is nested too deeply to serialise") from None
+    chunks.append("\n")
+    return "".join(chunks)
+
+
+def dumps_compact(obj):
+    """Compact JSON for request bodies: no whitespace, key order as given, literals kept."""
+    chunks = []
+    try:
+        _encode(obj, chunks, None, 0, False, False, ",", ":")
+    except RecursionError:
+        raise DocumentError("document is nested too deeply to serialise") from None
+    return "".join(chunks)
+
+
+def fingerprint(obj):
+    """``"sha256:<hex>"`` of the canonical UTF-8 text of ``obj``."""
+    return "sha256:" + hashlib.sha256(dumps(obj).encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# document transformations
+
+
+def _split_path(path):
+    if isinstance(path, (list, tuple)):
+        return [str(p) for p in path]
+    segments, current, escaped = [], [], False
+    for char in str(path):
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ".":
+            segments.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    segments.append("".join(current))
+    return segments
+
+
+def _strip(node, segments):
+    if not segments:
+        return
+    head, rest = segments[0], segments[1:]
+    if isinstance(node, dict):
+        if not rest:
+            if head == "*":
+                node.clear()
+            else:
+                node.pop(head, None)
+            return
+        children = list(node.values()) if head == "*" else ([node[head]] if head in node else [])
+    elif isinstance(node, list):
+        if head == "*":
+            indexes = list(range(len(node)))
+        elif re.match(r"-?[0-9]+\Z", head) and -len(node) <= int(head) < len(node):
+            indexes = [int(head) % len(node)]
+        else:
+            indexes = []
+        if not rest:
+            for index in sorted(indexes, reverse=True):
+                del node[index]
+            return
+        children = [node[i] for i in indexes]
+    else:
+        return
+    for child in children:
+        _strip(child, rest)
+
+
+def strip_paths(doc, dotted_paths):
+    """Return a deep copy of ``doc`` without the given paths.
+
+    A path is ``"a.b.c"`` (``\\.`` escapes a dot inside a key) or a list of segments.
+    ``*`` matches every dict value / list item (``"screens.*.version"``); a number selects a
+    list index. Missing paths are ignored.
+    """
+    if isinstance(dotted_paths, (str, bytes)):
+        dotted_paths = [dotted_paths]
+    result = copy.deepcopy(doc)
+    for path in dotted_paths or ():
+        _strip(result, _split_path(path))
+    return result
+
+
+def diff(before, after, before_header="", after_header=""):
+    """Before/after for Ansible's diff callback, each as canonical text.
+
+    ``None`` (absent) becomes ``""``; a ``str`` is taken as already-rendered text.
+    """
+    def render(doc):
+        if doc is None:
+            return ""
+        if isinstance(doc, str):
+            return doc
+        return dumps(doc)
+    return {
+        "before": render(before),
+        "after": render(after),
+        "before_header": before_header,
+        "after_header": after_header,
+    }
+
+
+def mask(obj, secret_values=(), secret_keys=(), placeholder="********"):
+    """Return a copy of ``obj`` with secrets replaced by ``placeholder``.
+
+    - the value of every dict key named in ``secret_keys`` (case-insensitive) is replaced
+      whatever its type, unless it is ``None`` or ``""`` (nothing to hide);
+    - every occurrence of a string in ``secret_values`` inside any string (values and keys)
+      is replaced, longest secret first.
+    """
+    values = sorted({str(v) for v in secret_values or () if v not in (None, "")}, key=len, reverse=True)
+    keys = {str(k).lower() for k in secret_keys or ()}
+
+    def scrub(text):
+        for secret in values:
+            if secret in text:
+                text = text.replace(secret, placeholder)
+        return text
+
+    def walk(node):
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                new_key = scrub(key) if isinstance(key, str) else key
+                if isinstance(key, str) and key.lower() in keys and value not in (None, ""):
+                    out[new_key] = placeholder
+                else:
+                    out[new_key] = walk(value)
+            return out
+        if isinstance(node, (list, tuple)):
+            return [walk(item) for item in node]
+        if isinstance(node, str):
+            return scrub(node)
+        return node
+
+    return walk(obj)
+
+
+# ---------------------------------------------------------------------------
+# file names and files
+
+_UNSAFE_CHARS_RE = re.compile(r'[\x00-\x1f\x7f/\\<>:"|?*]')
+_WINDOWS_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + ["COM%s" % c for c in "0123456789\u00b9\u00b2\u00b3"]
+    + ["LPT%s" % c for c in "0123456789\u00b9\u00b2\u00b3"]
+)
+MAX_NAME_BYTES = 200
+
+
+def safe_name(name, max_bytes=MAX_NAME_BYTES):
+    """Turn an id or a name into one safe, portable, readable path component.
+
+    - path separators, NUL, control characters and the characters Windows forbids
+      (``<>:"|?*``) become ``_`` ("Sign Up / In" -> "Sign Up _ In");
+    - a leading ``.`` becomes ``_`` (so no ``.``, ``..`` or hidden files), trailing dots and
+      spaces become ``_`` (Windows drops them);
+    - Windows device names (``CON``, ``nul.json``, ``COM1`` ...) get a ``_`` prefix;
+    - names longer than ``max_bytes`` UTF-8 bytes are truncated and suffixed with
+      ``~`` + 8 hex digits of the SHA-256 of the original name.
+    Stable and idempotent (``safe_name(safe_name(x)) == safe_name(x)``); different inputs can
+    map to the same output ("a/b" and "a_b"), so callers must detect collisions.
+    Raises ``DocumentError`` for an empty name or a non-string.
+    """
+    if not isinstance(name, str):
+        raise DocumentError("a file name must be a string, not %s" % type(name).__name__)
+    original = name
+    name = unicodedata.normalize("NFC", name)
+    name = _UNSAFE_CHARS_RE.sub("_", name)
+    if not name:
+        raise DocumentError("an empty name cannot be used as a file name")
+    if name.startswith("."):
+        name = "_" + name[1:]
+    stripped = name.rstrip(". ")
+    if len(stripped) != len(name):
+        name = stripped + "_" * (len(name) - len(stripped))
+    if name.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    encoded = name.encode("utf-8")
+    if len(encoded) > max_bytes:
+        suffix = "~" + hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        head = encoded[: max_bytes - len(suffix)].decode("utf-8", "ignore").rstrip(". ")
+        name = head + suffix
+    return name
+
+
+def _is_within(path, base):
+    return path == base or path.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def safe_join(base, *parts, strict=False):
+    """Join ``parts`` (each one path component, sanitised with ``safe_name``) under ``base``.
+
+    With ``strict=True`` a part that needs sanitising is refused instead. Raises
+    ``DocumentError`` if the real path (symlinks resolved) would be outside ``base``.
+    """
+    base = os.fspath(base)
+    clean = []
+    for part in parts:
+        part = os.fspath(part)
+        name = safe_name(part, max_bytes=255)
+        if strict and name != part:
+            raise DocumentError("unsafe path component %r under %s" % (part, base))
+        clean.append(name)
+    path = os.path.join(base, *clean)
+    real_base = os.path.realpath(base)
+    real_path = os.path.realpath(path)
+    if not _is_within(real_path, real_base):
+        raise DocumentError("%s resolves to %s, outside %s" % (path, real_path, real_base))
+    return path
+
+
+def read_text_if_exists(path):
+    """The UTF-8 text of ``path``, or ``None`` if it does not exist."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DocumentError("%s: cannot read: %s" % (path, exc.strerror or exc)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError("%s: not valid UTF-8 (byte offset %d)" % (path, exc.start)) from None
+
+
+def _fsync_dir(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_if_changed(path, content, mode=0o644):
+    """Atomically write ``content`` (``str`` is UTF-8 encoded) to ``path`` if its bytes differ.
+
+    Returns ``False`` and leaves the file (and its mtime) untouched when the bytes are identical.
+    Otherwise writes a temporary file in the same directory, fsyncs it, sets ``mode`` and
+    ``os.replace``-s it over ``path`` (a symlink at ``path`` is replaced, never followed);
+    missing parent directories are created. Returns ``True``.
+    """
+    path = os.fspath(path)
+    data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return False
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        raise DocumentError("%s: is a directory" % path) from None
+    except OSError as exc:
+        raise DocumentError("%s: cannot read: %s" % (path, exc.strerror or exc)) from None
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = None
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path)[:100] + ".", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise DocumentError("%s: cannot write: %s" % (path, exc.strerror or exc)) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    _fsync_dir(directory)
+    return True

@@ -1,0 +1,375 @@
+# -*- coding: utf-8 -*-
+# Copyright: flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The provider-agnostic reconcile engine. Private to this collection.
+
+Every flow module runs the same state machine, so behaviour is identical across
+providers (DESIGN.md section 3)::
+
+    load desired -> remap (adapter.prepare) -> read current -> normalise both -> decide
+      -> check mode stops here (plan + diff)
+      -> backup current -> write -> re-read and verify -> finalise (deploy ...) -> report
+
+Items are grouped in *stages* (``Item.stage``): every item of a stage is read and
+written concurrently (bounded by ``parallel``), and a stage starts only when the
+previous one succeeded (DaVinci subflows before their parents). When an item fails,
+later stages are skipped and, if ``rollback`` is set, every item already written in
+this run is put back from the document read before the write.
+
+Adapter interface (duck-typed; see ``Adapter`` for the defaults):
+
+``provider`` (str)
+    Name used in messages.
+``read(item)``
+    Return the current raw document for the item in the target, or ``None`` when absent.
+``prepare(item)``
+    Return the desired raw document for the target (environment remapping). Called
+    at the item's stage, after earlier stages were written.
+``normalise(doc, item)``
+    Return the comparable form of a raw document (server-owned and volatile fields
+    dropped). Desired and current are equal when their normal forms are equal.
+``create(item, desired)`` / ``update(item, desired, current)`` / ``delete(item, current)``
+    Write calls. ``create`` stores any new id in ``item.data``.
+``restore(item, previous)``
+    Put back ``previous`` (a document returned by ``read``; ``None`` = delete what this run created).
+``finalise(item, current, check_mode)``
+    Optional post-step run for every present item, changed or not (for example a deploy
+    when the published version is behind). Returns ``(changed, extra_result_fields)``.
+``mask(doc)``
+    Copy of a document with secret values masked, for diffs and results.
+``result_fields(item, current)``
+    Extra per-flow result fields (``id``, ``version`` ...).
+``backup_name(item)``
+    File name (one path component) for the backup of this item.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.flowops.flows.plugins.module_utils._document import (
+    diff as document_diff,
+    dumps,
+    fingerprint,
+    safe_join,
+    safe_name,
+    write_if_changed,
+)
+
+ACTIONS = ("created", "updated", "unchanged", "deleted", "exported", "absent", "failed", "skipped")
+
+
+class FlowError(Exception):
+    """An error a user can act on; the message names the flow, file or field."""
+
+
+class VerifyError(FlowError):
+    """The target did not hold the desired document after a write."""
+
+
+class SyncError(FlowError):
+    """A reconcile run failed part-way. ``report`` says exactly what was and wasn't written."""
+
+    def __init__(self, message, report):
+        super().__init__(message)
+        self.report = report
+
+
+class Item:  # pylint: disable=too-few-public-methods
+    """One flow (or workflow, or theme) to reconcile or export."""
+
+    def __init__(self, key, name=None, desired=None, stage=0, data=None, source=None):
+        self.key = key            # identity used in reports (flow id, or name when the id is unknown)
+        self.name = name
+        self.desired = desired    # raw desired document (None for delete/export)
+        self.stage = stage
+        self.data = dict(data or {})   # adapter-specific (target id, source id ...)
+        self.source = source      # where the desired document came from (file path), for messages
+
+    def label(self):
+        """Human label for messages: ``'name' (key)``."""
+        if self.name and self.name != self.key:
+            return "'%s' (%s)" % (self.name, self.key)
+        return "'%s'" % self.key
+
+
+class Adapter:
+    """Base class with the defaults of the adapter interface described in the module docstring."""
+
+    provider = "provider"
+
+    def read(self, item):
+        raise NotImplementedError
+
+    def prepare(self, item):
+        return item.desired
+
+    def normalise(self, doc, item):  # pylint: disable=unused-argument
+        return doc
+
+    def create(self, item, desired):
+        raise NotImplementedError
+
+    def update(self, item, desired, current):
+        raise NotImplementedError
+
+    def delete(self, item, current):
+        raise NotImplementedError
+
+    def restore(self, item, previous):
+        if previous is None:
+            self.delete(item, self.read(item))
+        else:
+            current = self.read(item)
+            if current is None:
+                self.create(item, previous)
+            else:
+                self.update(item, previous, current)
+
+    def finalise(self, item, current, check_mode):  # pylint: disable=unused-argument
+        return False, {}
+
+    def mask(self, doc):
+        return doc
+
+    def result_fields(self, item, current):  # pylint: disable=unused-argument
+        return {}
+
+    def backup_name(self, item):
+        return safe_name(str(item.key)) + ".json"
+
+
+def _read_bytes(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _timestamp():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+class Engine:
+    """Runs the reconcile state machine for a list of items through one adapter."""
+
+    def __init__(self, adapter, check_mode=False, diff_mode=False, parallel=4, backup_dir=None, rollback=True, verify=True):
+        self.adapter = adapter
+        self.check_mode = check_mode
+        self.diff_mode = diff_mode
+        self.parallel = max(1, int(parallel or 1))
+        self.backup_dir = backup_dir
+        self.rollback = rollback
+        self.verify = verify
+        self._lock = threading.Lock()
+        self._written = []   # (item, previous raw document or None) in write order
+
+    # ------------------------------------------------------------------ helpers
+    def _map(self, func, items):
+        if self.parallel == 1 or len(items) <= 1:
+            return [func(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(self.parallel, len(items))) as pool:
+            return list(pool.map(func, items))
+
+    def _diff(self, item, before, after):
+        masked_before = self.adapter.mask(before) if before is not None else None
+        masked_after = self.adapter.mask(after) if after is not None else None
+        return document_diff(
+            masked_before if masked_before is not None else "",
+            masked_after if masked_after is not None else "",
+            before_header="%s %s (target)" % (self.adapter.provider, item.label()),
+            after_header="%s %s (desired)" % (self.adapter.provider, item.label()),
+        )
+
+    def _backup(self, item, current):
+        if not self.backup_dir or current is None:
+            return None
+        base = os.path.join(self.backup_dir, self.adapter.provider)
+        name = self.adapter.backup_name(item)
+        stem, ext = os.path.splitext(name)
+        path = safe_join(base, "%s.%s%s" % (stem, _timestamp(), ext or ".json"))
+        write_if_changed(path, dumps(current), mode=0o600)
+        return path
+
+    def _record_write(self, item, previous):
+        with self._lock:
+            self._written.append((item, previous))
+
+    @staticmethod
+    def _failed(item, exc):
+        return {"id": item.data.get("id", item.key), "name": item.name, "action": "failed", "error": str(exc)}
+
+    # ------------------------------------------------------------------ present / absent
+    def _present_one(self, item):
+        adapter = self.adapter
+        try:
+            desired = adapter.prepare(item)
+            current = adapter.read(item)
+            want = adapter.normalise(desired, item)
+            have = adapter.normalise(current, item) if current is not None else None
+            result = {"id": item.data.get("id", item.key), "name": item.name, "fingerprint": fingerprint(want), "backup_file": None}
+            diff = None
+            if have == want:
+                result["action"] = "unchanged"
+            else:
+                result["action"] = "created" if current is None else "updated"
+                if self.diff_mode:
+                    diff = self._diff(item, have, want)
+            if result["action"] != "unchanged" and not self.check_mode:
+                result["backup_file"] = self._backup(item, current)
+                if current is None:
+                    adapter.create(item, desired)
+                else:
+                    adapter.update(item, desired, current)
+                self._record_write(item, current)
+                if self.verify:
+                    current = adapter.read(item)
+                    got = adapter.normalise(current, item) if current is not None else None
+                    if got != want:
+                        raise VerifyError(
+                            "%s flow %s: the target does not hold the desired document after the write (fingerprint %s, expected %s)"
+                            % (adapter.provider, item.label(), fingerprint(got) if got is not None else "absent", result["fingerprint"])
+                        )
+            finalised, extra = adapter.finalise(item, current, self.check_mode)
+            result.update(adapter.result_fields(item, current))
+            result.update(extra or {})
+            result["id"] = item.data.get("id", result["id"])
+            result["changed"] = result["action"] != "unchanged" or bool(finalised)
+            return result, diff
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            return self._failed(item, exc), None
+
+    def _absent_one(self, item):
+        adapter = self.adapter
+        try:
+            current = adapter.read(item)
+            result = {"id": item.data.get("id", item.key), "name": item.name, "backup_file": None, "fingerprint": None}
+            diff = None
+            if current is None:
+                result["action"] = "absent"
+                result["changed"] = False
+                return result, None
+            have = adapter.normalise(current, item)
+            result["fingerprint"] = fingerprint(have)
+            result["action"] = "deleted"
+            result["changed"] = True
+            result.update(adapter.result_fields(item, current))
+            if self.diff_mode:
+                diff = self._diff(item, have, None)
+            if not self.check_mode:
+                result["backup_file"] = self._backup(item, current)
+                adapter.delete(item, current)
+                self._record_write(item, current)
+                if self.verify and adapter.read(item) is not None:
+                    raise VerifyError("%s flow %s: still present after the delete" % (adapter.provider, item.label()))
+            return result, diff
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            return self._failed(item, exc), None
+
+    def apply(self, items, state="present"):
+        """Reconcile ``items`` to ``state`` (``present`` or ``absent``). Returns the report; raises SyncError on failure."""
+        one = self._present_one if state == "present" else self._absent_one
+        stages = sorted({item.stage for item in items})
+        if state == "absent":
+            stages.reverse()     # parents before the subflows they use
+        results = {}
+        diffs = []
+        failed = []
+        for stage in stages:
+            batch = [item for item in items if item.stage == stage]
+            if failed:
+                for item in batch:
+                    results[id(item)] = {"id": item.data.get("id", item.key), "name": item.name, "action": "skipped", "changed": False,
+                                         "error": "not attempted: an earlier flow failed"}
+                continue
+            for item, (result, diff) in zip(batch, self._map(one, batch)):
+                results[id(item)] = result
+                if diff is not None:
+                    diffs.append(diff)
+                if result["action"] == "failed":
+                    failed.append(item)
+        report = self._report([results[id(item)] for item in items], diffs)
+        if failed:
+            report["rolled_back"] = self._rollback(report) if (self.rollback and not self.check_mode) else []
+            raise SyncError(self._failure_message(report), report)
+        return report
+
+    def _rollback(self, report):
+        """Put back every item written in this run, newest first. Returns what was restored."""
+        by_key = {}
+        for entry in report["flows"]:
+            by_key.setdefault(entry.get("id"), entry)
+        restored = []
+        for item, previous in reversed(self._written):
+            entry = by_key.get(item.data.get("id", item.key)) or {}
+            try:
+                self.adapter.restore(item, previous)
+                entry["rollback"] = "restored" if previous is not None else "removed"
+                restored.append(item.data.get("id", item.key))
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                entry["rollback"] = "failed: %s" % exc
+        return restored
+
+    def _failure_message(self, report):
+        msg = "; ".join("%s flow '%s': %s" % (self.adapter.provider, r.get("name") or r.get("id"), r.get("error"))
+                        for r in report["flows"] if r.get("action") == "failed")
+        written = [r for r in report["flows"] if r.get("action") in ("created", "updated", "deleted")]
+        if written:
+            msg += ". Written before the failure: %s" % ", ".join("%s (%s)" % (r.get("id"), r["action"]) for r in written)
+            if self.rollback:
+                msg += "; rolled back from the pre-write state: %s" % (", ".join(str(x) for x in report.get("rolled_back") or []) or "none")
+        return msg
+
+    @staticmethod
+    def _report(flows, diffs):
+        return {"changed": any(r.get("changed") for r in flows), "flows": flows, "diff": diffs}
+
+    # ------------------------------------------------------------------ export
+    def export(self, items, files_for):
+        """Export items to files.
+
+        ``files_for(item, current)`` returns a list of ``(path, content)`` where ``content`` is a JSON-able
+        document (written as canonical JSON) or ``bytes``. A file is rewritten only when its bytes change.
+        """
+        adapter = self.adapter
+
+        def one(item):
+            try:
+                current = adapter.read(item)
+                if current is None:
+                    raise FlowError("%s flow %s: not found in the source" % (adapter.provider, item.label()))
+                result = {"id": item.data.get("id", item.key), "name": item.name, "fingerprint": fingerprint(adapter.normalise(current, item)),
+                          "backup_file": None, "files": []}
+                result.update(adapter.result_fields(item, current))
+                diffs = []
+                changed = False
+                for path, content in files_for(item, current):
+                    data = content if isinstance(content, bytes) else dumps(content).encode("utf-8")
+                    old = _read_bytes(path)
+                    if old != data:
+                        changed = True
+                        if self.diff_mode and not isinstance(content, bytes):
+                            diffs.append({"before": (old or b"").decode("utf-8", "replace"), "after": data.decode("utf-8"),
+                                          "before_header": path, "after_header": path})
+                        if not self.check_mode:
+                            write_if_changed(path, data)
+                    result["files"].append(path)
+                result["action"] = "exported" if changed else "unchanged"
+                result["changed"] = changed
+                return result, diffs
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                return self._failed(item, exc), []
+
+        outcome = self._map(one, items)
+        flows = [result for result, _diffs in outcome]
+        diffs = [d for _result, ds in outcome for d in ds]
+        report = self._report(flows, diffs)
+        errors = ["%s %s: %s" % (adapter.provider, item.label(), result["error"])
+                  for item, result in zip(items, flows) if result["action"] == "failed"]
+        if errors:
+            raise SyncError("; ".join(errors), report)
+        return report

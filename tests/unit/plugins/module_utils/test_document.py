@@ -1,0 +1,424 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Unit tests for ``_document``: canonical JSON, fingerprints, masking and safe files."""
+
+from __future__ import annotations
+
+import copy
+import glob
+import json
+import os
+import pickle
+import sys
+import time
+
+import pytest
+
+from ansible_collections.flowops.flows.plugins.module_utils import _document
+from ansible_collections.flowops.flows.plugins.module_utils._document import (
+    DocumentError,
+    JsonNumber,
+    diff,
+    dumps,
+    dumps_compact,
+    fingerprint,
+    load_file,
+    loads,
+    mask,
+    read_text_if_exists,
+    safe_join,
+    safe_name,
+    strip_paths,
+    write_if_changed,
+)
+
+# Real exported files vendored from shared/samples (licences in their README.md files).
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "fixtures", "samples")
+SAMPLE_FILES = sorted(glob.glob(os.path.join(SAMPLES, "**", "*.json"), recursive=True))
+FULL_MINIMAL = os.path.join(SAMPLES, "davinci", "full-minimal.json")
+
+
+
+
+# ---------------------------------------------------------------------------
+# canonical JSON
+
+
+def test_full_minimal_is_byte_stable_and_keeps_big_float_literals():
+    with open(FULL_MINIMAL, encoding="utf-8") as handle:
+        raw = handle.read()
+    doc = loads(raw, source=FULL_MINIMAL)
+    text = dumps(doc)
+    assert dumps(loads(text)) == text
+    assert '"minZoom": 1e-50' in text
+    assert '"maxZoom": 1e+50' in text
+    assert doc["graphData"]["minZoom"].text == "1e-50"
+    assert json.loads(text) == json.loads(raw)  # same data, canonical form
+
+
+@pytest.mark.parametrize("path", SAMPLE_FILES, ids=[os.path.relpath(p, SAMPLES) for p in SAMPLE_FILES])
+def test_every_sample_round_trips(path):
+    doc = load_file(path)
+    text = dumps(doc)
+    assert dumps(loads(text)) == text
+    assert dumps(loads(text.encode("utf-8"))) == text
+    with open(path, encoding="utf-8-sig") as handle:
+        raw = handle.read()
+    for literal in ("1e-50", "1e+50"):
+        assert raw.count(literal) == text.count(literal)
+    assert json.loads(text) == json.loads(raw)
+    assert fingerprint(loads(text)) == fingerprint(doc)
+
+
+def test_descope_samples_are_already_canonical():
+    """descope flow export writes sorted keys + 2-space indent: our output matches its files byte for byte."""
+    for path in glob.glob(os.path.join(SAMPLES, "descope", "*.json")):
+        with open(path, encoding="utf-8") as handle:
+            raw = handle.read()
+        assert dumps(loads(raw)) == raw if raw.endswith("\n") else raw + "\n"
+
+
+def test_canonical_format():
+    doc = {"b": [1, {"z": None, "a": True}], "a": "é<&>", "c": {}, "d": [], "e": 1.5}
+    assert dumps(doc) == (
+        "{\n"
+        '  "a": "é<&>",\n'
+        '  "b": [\n'
+        "    1,\n"
+        "    {\n"
+        '      "a": true,\n'
+        '      "z": null\n'
+        "    }\n"
+        "  ],\n"
+        '  "c": {},\n'
+        '  "d": [],\n'
+        '  "e": 1.5\n'
+        "}\n"
+    )
+    # same as the stdlib with the agreed options for plain data
+    assert dumps(doc) == json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, separators=(",", ": ")) + "\n"
+    assert dumps([]) == "[]\n" and dumps("x") == '"x"\n'
+
+
+def test_go_style_html_escape():
+    assert dumps({"h": "<a href='x'>&</a>\u2028"}, html_escape=True) == '{\n  "h": "\\u003ca href=\'x\'\\u003e\\u0026\\u003c/a\\u003e\\u2028"\n}\n'
+    assert loads(dumps({"h": "<&>"}, html_escape=True)) == {"h": "<&>"}
+
+
+@pytest.mark.parametrize("literal", ["1e-50", "1e+50", "1E+50", "1.0", "-0.0", "0.10", "1.5e300", "1e400", "-1e-400", "123456789012345678901234567890.5"])
+def test_float_literals_survive(literal):
+    text = '{"n": %s, "l": [%s]}' % (literal, literal)
+    doc = loads(text)
+    assert isinstance(doc["n"], JsonNumber) and isinstance(doc["n"], float)
+    out = dumps(doc)
+    assert '"n": %s' % literal in out
+    assert dumps(loads(out)) == out
+    assert dumps_compact(doc) == '{"n":%s,"l":[%s]}' % (literal, literal)
+
+
+def test_ints_stay_ints_and_plain_floats_use_repr():
+    doc = loads('{"i": 12345678901234567890, "z": 0, "neg": -3}')
+    assert isinstance(doc["i"], int) and not isinstance(doc["i"], float) and doc["i"] == 12345678901234567890
+    assert dumps({"a": 0.1, "b": 1e-50, "c": 1e50, "d": 2.0, "e": -0.0, "t": (1, 2)}) == (
+        '{\n  "a": 0.1,\n  "b": 1e-50,\n  "c": 1e+50,\n  "d": 2.0,\n  "e": -0.0,\n  "t": [\n    1,\n    2\n  ]\n}\n'
+    )
+    with pytest.raises(DocumentError):
+        dumps({"x": float("nan")})
+    with pytest.raises(DocumentError):
+        dumps({"x": {1, 2}})
+
+
+def test_json_number_behaves_like_a_float():
+    num = JsonNumber("1.50")
+    assert num == 1.5 and num + 1 == 2.5 and str(num) == "1.50"
+    assert repr(num) == "JsonNumber('1.50')"
+    assert copy.deepcopy(num).text == "1.50" and copy.copy(num) is num
+    assert pickle.loads(pickle.dumps(num)).text == "1.50"
+    assert JsonNumber(0.25).text == "0.25"
+    with pytest.raises(ValueError):
+        JsonNumber("1.")
+    with pytest.raises(ValueError):
+        JsonNumber("NaN")
+    deep = copy.deepcopy({"a": [JsonNumber("1e-50")]})
+    assert dumps(deep) == '{\n  "a": [\n    1e-50\n  ]\n}\n'
+
+
+def test_duplicate_keys_last_wins_and_bom():
+    assert loads('{"a": 1, "a": 2}') == {"a": 2}
+    assert loads(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}
+    assert loads('\ufeff{"a": 1}') == {"a": 1}
+
+
+def test_unicode_and_lone_surrogates():
+    doc = loads('{"s": "\\ud800x", "e": "\\u00e9\\n\\t\\"", "k\\u00fc": 1}')
+    text = dumps(doc)
+    text.encode("utf-8")  # must not raise
+    assert '"s": "\\ud800x"' in text
+    assert '"e": "é\\n\\t\\""' in text
+    assert loads(text) == doc
+
+
+def test_dumps_is_byte_stable_for_keys_of_mixed_types():
+    assert dumps({2: "b", "10": "a", None: 0, True: 1}) == '{\n  "10": "a",\n  "2": "b",\n  "null": 0,\n  "true": 1\n}\n'
+
+
+@pytest.mark.parametrize(
+    "text, line, column, reason",
+    [
+        ('{\n  "a": 1,\n  "b": 2\n  "c": 3\n}', 4, 3, "Expecting ',' delimiter"),
+        ('{"a": }', 1, 7, "Expecting value"),
+        ("[1 2]", 1, 4, "Expecting ',' delimiter"),
+        ("", 1, 1, "Expecting value"),
+    ],
+)
+def test_parse_errors_have_source_line_and_column(text, line, column, reason):
+    with pytest.raises(DocumentError) as info:
+        loads(text, source="flows/a.json")
+    assert str(info.value) == "flows/a.json: line %d, column %d: %s" % (line, column, reason)
+
+
+def test_parse_errors_for_non_json_constants_and_bad_utf8():
+    with pytest.raises(DocumentError, match="^x.json: NaN is not valid JSON"):
+        loads('{"a": NaN}', source="x.json")
+    with pytest.raises(DocumentError, match="Infinity"):
+        loads("[Infinity]")
+    with pytest.raises(DocumentError, match="^y.json: not valid UTF-8"):
+        loads(b'{"a": "\xff"}', source="y.json")
+    with pytest.raises(DocumentError, match="<inline>"):
+        loads(None)
+
+
+def test_load_file_names_the_file(tmp_path):
+    bad = tmp_path / "flows" / "a.json"
+    bad.parent.mkdir()
+    bad.write_text('{\n  "a": 1\n  "b": 2\n}\n', encoding="utf-8")
+    with pytest.raises(DocumentError) as info:
+        load_file(str(bad))
+    assert str(info.value) == "%s: line 3, column 3: Expecting ',' delimiter" % bad
+    with pytest.raises(DocumentError, match="missing.json: cannot read: No such file or directory"):
+        load_file(str(tmp_path / "missing.json"))
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b'\xef\xbb\xbf{"x": 1e-50}')
+    assert load_file(bom)["x"].text == "1e-50"
+
+
+def test_fingerprint_is_stable():
+    a = loads('{"b": 1, "a": [1e-50, "x"]}')
+    b = {"a": [JsonNumber("1e-50"), "x"], "b": 1}
+    fp = fingerprint(a)
+    assert fp.startswith("sha256:") and len(fp) == len("sha256:") + 64
+    assert fp == fingerprint(b) == fingerprint(loads(dumps(a)))
+    assert fp == "sha256:" + __import__("hashlib").sha256(dumps(a).encode("utf-8")).hexdigest()
+    assert fingerprint(loads('{"a": [1e-50, "x"], "b": 1.0}')) != fp  # literal matters: 1 vs 1.0
+
+
+# ---------------------------------------------------------------------------
+# strip_paths, diff, mask
+
+
+def test_strip_paths_with_wildcards():
+    doc = {
+        "metadata": {"componentsVersion": "2.0.295", "name": "x"},
+        "screens": [{"id": "s1", "version": 3}, {"id": "s2", "version": 4}, "odd"],
+        "tasks": {"a": {"view": {"x": 1}, "id": "a"}, "b": {"id": "b"}},
+        "dotted.key": {"v": 1},
+        "list": [1, 2, 3],
+    }
+    original = copy.deepcopy(doc)
+    out = strip_paths(doc, ["metadata.componentsVersion", "screens.*.version", "tasks.*.view", "dotted\\.key.v", "list.1", "missing.path.here"])
+    assert doc == original  # not mutated
+    assert out == {
+        "metadata": {"name": "x"},
+        "screens": [{"id": "s1"}, {"id": "s2"}, "odd"],
+        "tasks": {"a": {"id": "a"}, "b": {"id": "b"}},
+        "dotted.key": {},
+        "list": [1, 3],
+    }
+    assert strip_paths(doc, "screens.*")["screens"] == []
+    assert strip_paths(doc, [["metadata", "name"]])["metadata"] == {"componentsVersion": "2.0.295"}
+    assert strip_paths(doc, ["screens.0.id"])["screens"][0] == {"version": 3}
+
+
+def test_diff_shape():
+    d = diff({"b": 1, "a": 2}, {"a": 2}, before_header="prod (current)", after_header="prod (desired)")
+    assert d == {"before": '{\n  "a": 2,\n  "b": 1\n}\n', "after": '{\n  "a": 2\n}\n', "before_header": "prod (current)", "after_header": "prod (desired)"}
+    assert diff(None, {"a": 1})["before"] == ""
+    assert diff("", "raw text\n")["after"] == "raw text\n"
+
+
+def test_mask():
+    doc = {
+        "name": "flow uses sk-live-12345 inside",
+        "Password": "hunter2",
+        "nested": [{"clientSecret": {"deep": 1}}, {"apiKey": ""}, {"token": None}],
+        "sk-live-12345": "as a key",
+        "n": 5,
+    }
+    out = mask(doc, secret_values=["sk-live-12345", "", None], secret_keys=["password", "CLIENTSECRET", "apikey", "token"])
+    assert out == {
+        "name": "flow uses ******** inside",
+        "Password": "********",
+        "nested": [{"clientSecret": "********"}, {"apiKey": ""}, {"token": None}],
+        "********": "as a key",
+        "n": 5,
+    }
+    assert doc["Password"] == "hunter2"
+    assert mask(["abcdef abc"], secret_values=["abc", "abcdef"], placeholder="X") == ["X X"]
+
+
+# ---------------------------------------------------------------------------
+# safe names and paths
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("sign-up-or-in", "sign-up-or-in"),
+        ("Sign Up / In", "Sign Up _ In"),
+        ("a\\b", "a_b"),
+        ("a/b", "a_b"),
+        ("../x", "_._x"),
+        ("..", "__"),
+        (".", "_"),
+        (".hidden", "_hidden"),
+        ("/etc/passwd", "_etc_passwd"),
+        ("nul\x00byte", "nul_byte"),
+        ("tab\tnew\nline\x7f", "tab_new_line_"),
+        ("CON", "_CON"),
+        ("con.json", "_con.json"),
+        ("COM1", "_COM1"),
+        ("lpt9.txt", "_lpt9.txt"),
+        ("CONSOLE", "CONSOLE"),
+        ("what? <yes>: \"no\" | *", "what_ _yes__ _no_ _ _"),
+        ("trailing. ", "trailing__"),
+        ("-leading-dash", "-leading-dash"),
+        ("Ünïcödé flow", "Ünïcödé flow"),
+    ],
+)
+def test_safe_name(name, expected):
+    assert safe_name(name) == expected
+    assert safe_name(expected) == expected  # idempotent
+
+
+def test_safe_name_long_and_invalid():
+    long_name = "é" * 300
+    out = safe_name(long_name)
+    assert len(out.encode("utf-8")) <= 200
+    assert out == safe_name(long_name) == safe_name(out)  # stable and idempotent
+    assert out != safe_name("é" * 301)  # distinct inputs stay distinct
+    assert "~" in out
+    with pytest.raises(DocumentError):
+        safe_name("")
+    with pytest.raises(DocumentError):
+        safe_name(None)
+
+
+@pytest.mark.parametrize("attempt", ["../x", "..", "/etc/passwd", "a/b", "a\\b", "x\x00y", "CON", "../../../../etc/passwd", "."])
+def test_safe_join_never_leaves_base(tmp_path, attempt):
+    base = tmp_path / "base"
+    base.mkdir()
+    path = safe_join(str(base), attempt)
+    real_base = os.path.realpath(base)
+    assert os.path.dirname(os.path.realpath(path)) == real_base
+    assert os.path.basename(path) == safe_name(attempt)
+    with pytest.raises(DocumentError, match="unsafe path component"):
+        safe_join(str(base), attempt, strict=True)
+
+
+def test_safe_join_nested_and_strict_ok(tmp_path):
+    assert safe_join(str(tmp_path), "host", "descope", "flows", "a.json", strict=True) == os.path.join(str(tmp_path), "host", "descope", "flows", "a.json")
+
+
+def test_safe_join_refuses_symlink_outside(tmp_path):
+    base = tmp_path / "base"
+    outside = tmp_path / "outside"
+    base.mkdir()
+    outside.mkdir()
+    (base / "link").symlink_to(outside)
+    (base / "file.json").symlink_to(outside / "target.json")
+    with pytest.raises(DocumentError, match="outside"):
+        safe_join(str(base), "link", "x.json")
+    with pytest.raises(DocumentError, match="outside"):
+        safe_join(str(base), "file.json")
+    # a symlinked base itself is fine, and a link that stays inside is fine
+    (tmp_path / "alias").symlink_to(base)
+    (base / "inner").mkdir()
+    (base / "inside").symlink_to(base / "inner")
+    assert safe_join(str(tmp_path / "alias"), "inside", "a.json").startswith(str(tmp_path / "alias"))
+
+
+# ---------------------------------------------------------------------------
+# files
+
+
+def _leftovers(directory):
+    return [n for n in os.listdir(directory) if n.endswith(".tmp")]
+
+
+def test_write_if_changed(tmp_path):
+    path = tmp_path / "new" / "dir" / "flow.json"
+    content = dumps({"a": 1, "b": "é"})
+    assert write_if_changed(str(path), content) is True  # parents created
+    assert path.read_bytes() == content.encode("utf-8")
+    assert (os.stat(path).st_mode & 0o777) == 0o644
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    inode = os.stat(path).st_ino
+    assert write_if_changed(str(path), content) is False
+    assert write_if_changed(str(path), content.encode("utf-8")) is False
+    assert os.stat(path).st_mtime == pytest.approx(old) and os.stat(path).st_ino == inode
+    assert write_if_changed(str(path), dumps({"a": 2}), mode=0o600) is True
+    assert path.read_text(encoding="utf-8") == '{\n  "a": 2\n}\n'
+    assert os.stat(path).st_mtime > old
+    assert (os.stat(path).st_mode & 0o777) == 0o600
+    assert _leftovers(path.parent) == []
+    assert sorted(os.listdir(path.parent)) == ["flow.json"]
+
+
+def test_write_if_changed_replaces_symlink_not_target(tmp_path):
+    target = tmp_path / "target.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert write_if_changed(str(link), "new") is True
+    assert target.read_text() == "old"
+    assert not link.is_symlink() and link.read_text() == "new"
+
+
+def test_write_if_changed_failure_leaves_no_temp_file(tmp_path, monkeypatch):
+    path = tmp_path / "f.json"
+    path.write_text("old")
+
+    def boom(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_document.os, "replace", boom)
+    with pytest.raises(DocumentError, match="f.json: cannot write: No space left on device"):
+        write_if_changed(str(path), "new")
+    assert path.read_text() == "old"
+    assert _leftovers(tmp_path) == []
+    with pytest.raises(DocumentError, match="is a directory"):
+        write_if_changed(str(tmp_path), "x")
+
+
+def test_read_text_if_exists(tmp_path):
+    assert read_text_if_exists(str(tmp_path / "nope.json")) is None
+    (tmp_path / "a.json").write_bytes("é\n".encode("utf-8"))
+    assert read_text_if_exists(str(tmp_path / "a.json")) == "é\n"
+    (tmp_path / "b.json").write_bytes(b"\xff")
+    with pytest.raises(DocumentError, match="not valid UTF-8"):
+        read_text_if_exists(str(tmp_path / "b.json"))
+
+
+def test_module_rules():
+    """Header, no assert statements, stdlib only (shipped by AnsiballZ)."""
+    with open(_document.__file__, encoding="utf-8") as handle:
+        source = handle.read()
+    assert source.startswith("# -*- coding: utf-8 -*-\n")
+    assert "private to this collection" in source
+    assert "\n    assert " not in source and "\nassert " not in source
+    for line in source.splitlines():
+        if line.startswith(("import ", "from ")) and "__future__" not in line:
+            assert line.split()[1].split(".")[0] in sys.stdlib_module_names, line

@@ -1,0 +1,613 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Unit tests for ``_http`` against a real local HTTP server (see conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from email.utils import formatdate
+
+import pytest
+
+from ansible_collections.flowops.flows.plugins.module_utils import _http
+from ansible_collections.flowops.flows.plugins.module_utils._document import JsonNumber, loads
+from ansible_collections.flowops.flows.plugins.module_utils._http import (
+    ApiError,
+    HttpClient,
+    RateLimiter,
+    parse_descope_error,
+    parse_koreai_error,
+    parse_pingone_error,
+)
+
+DESCOPE_PROJECT = "P2abcdefghijklmnopqrstuvwxyz01"
+DESCOPE_KEY = "K2zyxwvutsrqponmlkjihgfedcba98765432"
+PINGONE_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3b3JrZXIifQ.c2lnbmF0dXJlLXNlY3JldA"
+KOREAI_KEY = "kg-1b2c3d4e-5f60-7a8b-9c0d-ef1234567890-aa11bb22"
+
+
+class Recorder:
+    """Injected sleep: records the delays instead of sleeping."""
+
+    def __init__(self):
+        self.delays = []
+
+    def __call__(self, seconds):
+        self.delays.append(seconds)
+
+
+def make_client(server_url, provider="descope", fake_sleep=True, **kwargs):
+    warnings = []
+    kwargs.setdefault("on_retry", warnings.append)
+    kwargs.setdefault("timeout", 5)
+    client = HttpClient(provider, server_url, **kwargs)
+    client.warnings = warnings
+    if fake_sleep:
+        client._sleep = Recorder()  # pylint: disable=protected-access
+    return client
+
+
+def descope_error(code, description, message=None):
+    body = {"errorCode": code, "errorDescription": description}
+    if message is not None:
+        body["errorMessage"] = message
+    return body
+
+
+# ---------------------------------------------------------------------------
+# Retry-After and status retries
+
+
+def test_429_retry_after_seconds_with_real_sleep(http_server):
+    http_server.script(
+        {"status": 429, "headers": {"Retry-After": "1"}, "json": descope_error("E130429", "Rate limit exceeded")},
+        {"status": 200, "json": {"ok": True}},
+    )
+    client = make_client(http_server.url, fake_sleep=False)
+    started = time.monotonic()
+    assert client.json("POST", "/v2/mgmt/flow/export", safe_to_retry=True, json={"flowId": "a"}) == {"ok": True}
+    elapsed = time.monotonic() - started
+    reqs = http_server.requests
+    assert len(reqs) == 2
+    assert elapsed >= 0.95
+    assert reqs[1]["time"] - reqs[0]["time"] >= 0.95
+    assert client.warnings == ["descope: HTTP 429 on POST /v2/mgmt/flow/export; retry 1/3 in 1.0 s"]
+
+
+def test_429_retry_after_http_date(http_server):
+    http_server.script(
+        {"status": 429, "headers": {"Retry-After": formatdate(time.time() + 3, usegmt=True)}},
+        {"status": 200, "json": {}},
+    )
+    client = make_client(http_server.url)
+    client.request("GET", "/v1/x", safe_to_retry=True)
+    assert len(http_server.requests) == 2
+    (delay,) = client._sleep.delays  # pylint: disable=protected-access
+    assert 1.0 <= delay <= 3.01
+
+
+def test_429_http_date_with_real_sleep(http_server):
+    # one-second resolution: a date 2 s ahead means a wait of 1..2 s
+    http_server.script({"status": 429, "headers": {"Retry-After": formatdate(time.time() + 2, usegmt=True)}}, {"status": 200, "json": {}})
+    client = make_client(http_server.url, fake_sleep=False)
+    started = time.monotonic()
+    client.request("GET", "/v1/x", safe_to_retry=True)
+    assert 0.9 <= time.monotonic() - started <= 4
+
+
+def test_retry_after_is_capped(http_server):
+    past = formatdate(time.time() - 60, usegmt=True)
+    http_server.script(
+        {"status": 503, "headers": {"Retry-After": "3600"}},
+        {"status": 503, "headers": {"Retry-After": formatdate(time.time() + 7200, usegmt=True)}},
+        {"status": 503, "headers": {"Retry-After": past}},
+        {"status": 200},
+    )
+    client = make_client(http_server.url, retry_after_max=7)
+    client.request("GET", "/x", safe_to_retry=True)
+    assert client._sleep.delays == [7.0, 7.0, 0.0]  # pylint: disable=protected-access
+
+
+def test_429_pauses_the_whole_client(http_server):
+    http_server.script({"status": 429, "headers": {"Retry-After": "2"}})
+    client = make_client(http_server.url)
+    now = [100.0]
+    client._clock = lambda: now[0]  # pylint: disable=protected-access
+    client.request("GET", "/a", safe_to_retry=True)
+    # another call right after: it waits for what is left of the pause first
+    now[0] += 0.5
+    client.request("GET", "/b", safe_to_retry=True)
+    assert client._sleep.delays == [2.0, 1.5]  # pylint: disable=protected-access
+
+
+def test_503_then_200_backoff_with_jitter(http_server):
+    http_server.script({"status": 503}, {"status": 502}, {"status": 200, "json": {"v": 1}})
+    client = make_client(http_server.url, backoff_factor=0.5, backoff_jitter=0.25)
+    assert client.json("GET", "/v1/flows", safe_to_retry=True) == {"v": 1}
+    delays = client._sleep.delays  # pylint: disable=protected-access
+    assert len(delays) == 2
+    assert 0 <= delays[0] < 0.25  # urllib3: first retry immediate (+ our jitter)
+    assert 1.0 <= delays[1] < 1.25  # 0.5 * 2 ** 1 + jitter
+    assert client.warnings[0].startswith("descope: HTTP 503 on GET /v1/flows; retry 1/3 in ")
+    assert client.warnings[1].startswith("descope: HTTP 502 on GET /v1/flows; retry 2/3 in ")
+
+
+def test_descope_520_family_is_retried(http_server):
+    http_server.script({"status": 522}, {"status": 530}, {"status": 200})
+    client = make_client(http_server.url)
+    assert client.request("GET", "/x", safe_to_retry=True).status_code == 200
+    assert len(http_server.requests) == 3
+
+
+def test_no_retry_on_4xx(http_server):
+    http_server.script({"status": 400, "json": descope_error("E011003", "Request is invalid", "flowId is required")})
+    client = make_client(http_server.url)
+    with pytest.raises(ApiError) as info:
+        client.request("POST", "/v2/mgmt/flow/import", safe_to_retry=True, json={})
+    assert len(http_server.requests) == 1
+    assert info.value.status == 400
+    assert info.value.code == "E011003"
+    assert info.value.message == "Request is invalid: flowId is required"
+    assert info.value.retryable is False
+
+
+def test_retries_zero(http_server):
+    http_server.set_default({"status": 503})
+    client = make_client(http_server.url, retries=0)
+    with pytest.raises(ApiError) as info:
+        client.request("GET", "/x", safe_to_retry=True)
+    assert len(http_server.requests) == 1
+    assert info.value.status == 503
+
+
+def test_expected_status_is_returned_not_raised(http_server):
+    http_server.script({"status": 404, "json": descope_error("E000404", "not found")})
+    client = make_client(http_server.url)
+    assert client.request("POST", "/v2/mgmt/flow/export", safe_to_retry=True, expected=(200, 404)).status_code == 404
+
+
+# ---------------------------------------------------------------------------
+# connection failures and timeouts
+
+
+def test_reset_connection_is_retried_when_safe(http_server):
+    http_server.script({"reset": True}, {"status": 200, "json": {"ok": 1}})
+    client = make_client(http_server.url)
+    assert client.json("GET", "/x", safe_to_retry=True) == {"ok": 1}
+    assert len(http_server.requests) == 2
+    assert "retry 1/3" in client.warnings[0]
+
+
+def test_reset_connection_is_not_retried_when_unsafe(http_server):
+    http_server.script({"reset": True}, {"status": 200})
+    client = make_client(http_server.url)
+    with pytest.raises(ApiError) as info:
+        client.request("POST", "/api/public/workflows/import", safe_to_retry=False, json={"a": 1})
+    assert len(http_server.requests) == 1
+    assert info.value.status is None
+    assert info.value.retryable is False
+    assert client.warnings == []
+
+
+def test_read_timeout_retried_when_safe(http_server):
+    http_server.script({"delay": 1.5, "status": 200, "json": {"late": True}}, {"status": 200, "json": {"late": False}})
+    client = make_client(http_server.url, timeout=0.4)
+    assert client.json("GET", "/slow", safe_to_retry=True) == {"late": False}
+    assert len(http_server.requests) == 2
+    assert client.warnings[0].startswith("descope: read timeout after 0.4 s on GET /slow; retry 1/3")
+
+
+def test_read_timeout_not_retried_when_unsafe(http_server):
+    http_server.script({"delay": 1.5, "status": 201}, {"status": 201})
+    client = make_client(http_server.url, timeout=0.4)
+    with pytest.raises(ApiError) as info:
+        client.request("POST", "/create", safe_to_retry=False, json={})
+    assert len(http_server.requests) == 1
+    assert info.value.status is None
+    assert "read timeout" in info.value.message
+    assert str(info.value) == "descope API error: no HTTP response: read timeout after 0.4 s (POST /create)"
+
+
+def test_truncated_body_retried_when_safe_only(http_server):
+    http_server.script({"truncate": True, "json": {"flow": "x" * 100}}, {"status": 200, "json": {"ok": True}})
+    client = make_client(http_server.url)
+    assert client.json("GET", "/export", safe_to_retry=True) == {"ok": True}
+    assert "response body incomplete" in client.warnings[0]
+    http_server.script({"truncate": True, "json": {"flow": "x" * 100}}, {"status": 200, "json": {"ok": True}})
+    with pytest.raises(ApiError) as info:
+        client.json("POST", "/create", safe_to_retry=False)
+    assert info.value.status is None
+    assert len(http_server.requests) == 3
+
+
+def test_500_on_unsafe_call_reaches_server_once(http_server):
+    http_server.set_default({"status": 500, "json": {"id": "r-1", "code": "UNEXPECTED_ERROR", "message": "boom"}})
+    client = make_client(http_server.url, provider="davinci", error_parser=parse_pingone_error)
+    with pytest.raises(ApiError) as info:
+        client.request("POST", "/v1/environments/e/flows", safe_to_retry=False, json={"name": "x"})
+    assert len(http_server.requests) == 1
+    assert info.value.status == 500
+    assert info.value.code == "UNEXPECTED_ERROR"
+    assert info.value.request_id == "r-1"
+    assert client.warnings == []
+
+
+def test_503_with_retry_after_on_unsafe_call_is_not_retried(http_server):
+    http_server.set_default({"status": 503, "headers": {"Retry-After": "1"}})
+    client = make_client(http_server.url)
+    with pytest.raises(ApiError):
+        client.request("POST", "/create", safe_to_retry=False)
+    assert len(http_server.requests) == 1
+
+
+def test_429_on_unsafe_call_is_retried(http_server):
+    # a 429 means the server rejected the call without processing it
+    http_server.script({"status": 429, "headers": {"Retry-After": "1"}}, {"status": 201, "json": {"id": "new"}})
+    client = make_client(http_server.url)
+    assert client.json("POST", "/create", safe_to_retry=False, json={}) == {"id": "new"}
+    assert len(http_server.requests) == 2
+    assert client._sleep.delays == [pytest.approx(1.0, abs=0.05)]  # pylint: disable=protected-access
+
+
+def test_connection_refused_is_retried_even_when_unsafe(closed_port):
+    client = make_client("http://127.0.0.1:%d" % closed_port, retries=2)
+    with pytest.raises(ApiError) as info:
+        client.request("POST", "/create?token=QUERYSECRET", safe_to_retry=False, json={})
+    err = info.value
+    assert err.status is None
+    assert err.attempts == 3
+    assert err.retryable is True
+    assert len(client.warnings) == 2
+    assert err.url == "/create"
+    assert "connection failed" in err.message
+    for text in [str(err), json.dumps(err.to_dict())] + client.warnings:
+        assert "QUERYSECRET" not in text
+        assert "?" not in text
+
+
+# ---------------------------------------------------------------------------
+# error bodies per provider
+
+
+@pytest.mark.parametrize(
+    "provider, parser, body, code, message, request_id",
+    [
+        ("descope", parse_descope_error, descope_error("E130503", "Service unavailable", "try later"),
+         "E130503", "Service unavailable: try later", None),
+        ("davinci", parse_pingone_error,
+         {"id": "5f1c", "code": "INVALID_DATA", "message": "The request could not be completed.",
+          "details": [{"code": "INVALID_VALUE", "target": "name", "message": "too long"}]},
+         "INVALID_DATA", "The request could not be completed. [name: too long (INVALID_VALUE)]", "5f1c"),
+        ("davinci", parse_pingone_error, {"error": "invalid_client", "error_description": "Client authentication failed"},
+         "invalid_client", "Client authentication failed", "corr-9"),
+        ("koreai", parse_koreai_error, {"errors": [{"msg": "Invalid SDK credentials", "code": 4002}]}, "4002", "Invalid SDK credentials", None),
+        ("koreai", parse_koreai_error, {"message": "Rate limit for this API has been reached"}, None, "Rate limit for this API has been reached", None),
+    ],
+)
+def test_retries_exhausted_error_per_provider(http_server, provider, parser, body, code, message, request_id):
+    http_server.set_default({"status": 503, "json": body, "headers": {"Correlation-Id": "corr-9"}})
+    client = make_client(http_server.url, provider=provider, error_parser=parser, retries=2)
+    with pytest.raises(ApiError) as info:
+        client.request("GET", "/some/path?x=1", safe_to_retry=True)
+    err = info.value
+    assert len(http_server.requests) == 3
+    assert err.status == 503
+    assert err.code == code
+    assert err.message == message
+    assert err.request_id == (request_id or "corr-9")
+    assert err.retryable is True
+    assert err.attempts == 3
+    assert err.url == "/some/path"
+    data = err.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["provider"] == provider and data["status"] == 503
+
+
+def test_non_json_error_body_is_a_short_snippet(http_server):
+    http_server.script({"status": 502, "body": "<html><head><title>502 Bad Gateway</title></head><body>" + "x" * 5000 + "</body></html>"})
+    client = make_client(http_server.url, retries=0, error_parser=parse_descope_error)
+    with pytest.raises(ApiError) as info:
+        client.request("GET", "/x", safe_to_retry=True)
+    assert info.value.message == "502 Bad Gateway"
+    http_server.script({"status": 500, "body": "y" * 5000, "headers": {"Content-Type": "text/plain"}})
+    with pytest.raises(ApiError) as info:
+        client.request("GET", "/x", safe_to_retry=True)
+    assert len(info.value.message) <= 310
+
+
+def test_api_error_str_format():
+    err = ApiError("descope", 401, code="E061102", message="Invalid management key", request_id="abc", method="POST",
+                   url="https://api.descope.com/v2/mgmt/flow/export?token=x")
+    assert str(err) == "descope API error: HTTP 401 E061102: Invalid management key (POST /v2/mgmt/flow/export, request id abc)"
+    assert err.to_dict()["url"] == "/v2/mgmt/flow/export"
+
+
+# ---------------------------------------------------------------------------
+# secrets
+
+
+def _assert_no_secret(err, client, parts):
+    texts = [str(err), repr(err), json.dumps(err.to_dict()), err.message or ""] + list(client.warnings)
+    for text in texts:
+        for part in parts:
+            assert part not in text, (part, text)
+
+
+def test_descope_401_never_shows_the_key(http_server):
+    credential = "%s:%s" % (DESCOPE_PROJECT, DESCOPE_KEY)
+    echo = descope_error("E061102", "Invalid management key", "got Bearer %s (key %s)" % (credential, DESCOPE_KEY))
+    http_server.script({"status": 503, "body": "upstream saw " + DESCOPE_KEY}, {"status": 401, "json": echo})
+    client = make_client(http_server.url, error_parser=parse_descope_error, headers={"Authorization": "Bearer " + credential})
+    with pytest.raises(ApiError) as info:
+        client.request("POST", "/v2/mgmt/flow/export", safe_to_retry=True, json={"flowId": "x"})
+    assert http_server.requests[0]["headers"]["Authorization"] == "Bearer " + credential
+    assert info.value.status == 401
+    assert info.value.code == "E061102"
+    assert "********" in info.value.message
+    _assert_no_secret(info.value, client, [DESCOPE_KEY, credential, DESCOPE_PROJECT])
+
+
+def test_pingone_401_never_shows_the_token(http_server):
+    body = {"id": "abc", "code": "ACCESS_FAILED", "message": "token %s is invalid" % PINGONE_TOKEN,
+            "details": [{"code": "INVALID_TOKEN", "message": "Bearer " + PINGONE_TOKEN}]}
+    http_server.script({"status": 401, "json": body})
+    client = make_client(http_server.url, provider="davinci", error_parser=parse_pingone_error)
+    client.set_bearer_token(PINGONE_TOKEN)
+    with pytest.raises(ApiError) as info:
+        client.request("GET", "/v1/environments/e/flows", safe_to_retry=True)
+    assert http_server.requests[0]["headers"]["Authorization"] == "Bearer " + PINGONE_TOKEN
+    _assert_no_secret(info.value, client, [PINGONE_TOKEN, PINGONE_TOKEN[:20], PINGONE_TOKEN[-20:]])
+
+
+def test_basic_auth_client_secret_is_scrubbed(http_server):
+    http_server.script({"status": 401, "json": {"error": "invalid_client", "error_description": "bad secret s3cr3t-value-42 for worker-client"}})
+    client = make_client(http_server.url, provider="davinci", error_parser=parse_pingone_error, auth=("worker-client", "s3cr3t-value-42"))
+    with pytest.raises(ApiError) as info:
+        client.request("POST", "/e/as/token", safe_to_retry=True, data={"grant_type": "client_credentials"})
+    assert http_server.requests[0]["headers"]["Authorization"].startswith("Basic ")
+    _assert_no_secret(info.value, client, ["s3cr3t-value-42"])
+
+
+def test_koreai_api_key_echo_is_scrubbed(http_server):
+    http_server.script({"status": 503, "body": "key=" + KOREAI_KEY}, {"status": 401, "json": {"errors": [{"msg": "bad key " + KOREAI_KEY, "code": 4002}]}})
+    client = make_client(http_server.url, provider="koreai", error_parser=parse_koreai_error, headers={"x-api-key": KOREAI_KEY})
+    with pytest.raises(ApiError) as info:
+        client.request("GET", "/api/public/workflows", safe_to_retry=True)
+    assert info.value.message == "bad key ********"
+    _assert_no_secret(info.value, client, [KOREAI_KEY])
+
+
+def test_extra_secret_and_url_encoded_form(http_server):
+    http_server.script({"status": 400, "body": "bad value a%2Fb%3Dsecret%2Bx%20y, a%2Fb%3Dsecret%2Bx+y and a/b=secret+x y"})
+    client = make_client(http_server.url, secrets=["a/b=secret+x y"])
+    with pytest.raises(ApiError) as info:
+        client.request("GET", "/x", safe_to_retry=True)
+    assert "secret" not in info.value.message
+
+
+def test_credentials_not_sent_to_another_origin(http_server):
+    client = make_client(http_server.url, headers={"x-api-key": KOREAI_KEY}, auth=("user", "password-1"))
+    other = "http://localhost:%d/download/f-1.json?sig=abc" % http_server.port  # same server, other origin
+    client.request("GET", other, safe_to_retry=True)
+    client.request("GET", "/api/public/files", safe_to_retry=True)
+    foreign, home = http_server.requests
+    assert "x-api-key" not in {k.lower() for k in foreign["headers"]}
+    assert "authorization" not in {k.lower() for k in foreign["headers"]}
+    assert home["headers"]["x-api-key"] == KOREAI_KEY
+    assert home["headers"]["Authorization"].startswith("Basic ")
+
+
+# ---------------------------------------------------------------------------
+# re-auth, bodies, json
+
+
+def test_reauth_on_401_replaces_the_token(http_server):
+    http_server.script({"status": 401, "json": {"code": "ACCESS_FAILED", "message": "expired"}}, {"status": 200, "json": {"ok": True}})
+    calls = []
+
+    def reauth(client):
+        calls.append(1)
+        client.set_bearer_token("new-token-123456")
+        return True
+
+    client = make_client(http_server.url, provider="davinci", reauth=reauth)
+    client.set_bearer_token("old-token-123456")
+    assert client.json("POST", "/flows", safe_to_retry=False, json={}) == {"ok": True}
+    assert calls == [1]
+    assert [r["headers"]["Authorization"] for r in http_server.requests] == ["Bearer old-token-123456", "Bearer new-token-123456"]
+    assert client.scrub("x new-token-123456 old-token-123456") == "x ******** ********"
+
+
+def test_reauth_only_once(http_server):
+    http_server.set_default({"status": 401, "json": {"code": "ACCESS_FAILED", "message": "no"}})
+    client = make_client(http_server.url, provider="davinci", reauth=lambda c: True, error_parser=parse_pingone_error)
+    with pytest.raises(ApiError) as info:
+        client.request("GET", "/flows", safe_to_retry=True)
+    assert info.value.status == 401
+    assert len(http_server.requests) == 2
+
+
+def test_json_body_keeps_number_literals(http_server):
+    http_server.script({"status": 200, "body": '{"minZoom": 1e-50, "maxZoom": 1e+50, "zoom": 1.0}'})
+    client = make_client(http_server.url)
+    doc = client.json("PUT", "/flows/1", safe_to_retry=True, json={"minZoom": JsonNumber("1e-50"), "n": 1.0, "u": "é"})
+    body = http_server.requests[0]["body"]
+    assert body == '{"minZoom":1e-50,"n":1.0,"u":"é"}'.encode("utf-8")
+    assert http_server.requests[0]["headers"]["Content-Type"] == "application/json"
+    assert [doc[k].text for k in ("minZoom", "maxZoom", "zoom")] == ["1e-50", "1e+50", "1.0"]
+
+
+def test_custom_content_type_wins(http_server):
+    client = make_client(http_server.url)
+    client.request("POST", "/flows/1", safe_to_retry=False, json={}, headers={"Content-Type": "application/vnd.pingidentity.flow.deploy+json"})
+    assert http_server.requests[0]["headers"]["Content-Type"] == "application/vnd.pingidentity.flow.deploy+json"
+
+
+def test_json_empty_and_invalid(http_server):
+    http_server.script({"status": 204}, {"status": 200, "body": "not json"})
+    client = make_client(http_server.url)
+    assert client.json("DELETE", "/x", safe_to_retry=True) == {}
+    with pytest.raises(ApiError) as info:
+        client.json("GET", "/x", safe_to_retry=True)
+    assert info.value.code == "invalid_json"
+    assert info.value.status == 200
+    assert "line 1, column 1" in info.value.message
+
+
+def test_files_are_resent_on_retry(http_server, tmp_path):
+    src = tmp_path / "flow_definition.json"
+    src.write_text('{"a": 1}')
+    http_server.script({"status": 503}, {"status": 200, "json": {"fileId": "f1"}})
+    client = make_client(http_server.url, provider="koreai")
+    with open(src, "rb") as handle:
+        assert client.json("POST", "/api/public/files", safe_to_retry=True, files={"file": handle}, data={"fileContext": "workflows"}) == {"fileId": "f1"}
+    first, second = http_server.requests
+    assert b'{"a": 1}' in first["body"] and b'{"a": 1}' in second["body"]
+    assert b'filename="flow_definition.json"' in second["body"]
+
+
+# ---------------------------------------------------------------------------
+# rate limit, pool, session
+
+
+def test_rate_limiter_fake_clock():
+    now = [0.0]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(rate=2, burst=2, clock=lambda: now[0], sleep=sleep)
+    waits = [limiter.acquire() for _i in range(5)]
+    assert waits == [0.0, 0.0, 0.5, 0.5, 0.5]
+    now[0] += 10  # idle: the bucket refills to burst, not beyond
+    assert [limiter.acquire() for _i in range(3)] == [0.0, 0.0, 0.5]
+
+
+def test_rate_limiter_spaces_real_calls(http_server):
+    client = make_client(http_server.url, fake_sleep=False, rate_limit=RateLimiter(rate=10, burst=1))
+    started = time.monotonic()
+    for _i in range(6):
+        client.request("GET", "/x", safe_to_retry=True)
+    assert time.monotonic() - started >= 0.45
+    times = [r["time"] for r in http_server.requests]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.07
+
+
+def test_rate_limiter_is_thread_safe():
+    limiter = RateLimiter(rate=40, burst=1)
+    started = time.monotonic()
+    threads = [threading.Thread(target=lambda: [limiter.acquire() for _i in range(5)]) for _i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # 20 tokens at 40/s with a burst of 1: at least 19 / 40 s
+    assert time.monotonic() - started >= 0.45
+
+
+def test_pool_size_honoured(http_server):
+    http_server.set_default({"status": 200, "json": {}, "delay": 0.2})
+    client = make_client(http_server.url, pool_size=3, validate_certs=False)
+    adapter = client.session.get_adapter(http_server.url)
+    assert adapter is client.adapter
+    assert adapter._pool_maxsize == 3  # pylint: disable=protected-access
+    assert adapter.poolmanager.connection_pool_kw["maxsize"] == 3
+    assert client.session.verify is False
+    threads = [threading.Thread(target=lambda: [client.request("GET", "/x", safe_to_retry=True) for _i in range(3)]) for _i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(http_server.requests) == 9
+    assert len({r["client_port"] for r in http_server.requests}) <= 3  # connections reused from the pool
+    pool = adapter.poolmanager.connection_from_url(http_server.url)
+    assert pool.pool.maxsize == 3
+
+
+def test_defaults_and_user_agent(http_server):
+    client = make_client(http_server.url)
+    assert client.session.verify is True
+    client.request("GET", "x", safe_to_retry=True)
+    req = http_server.requests[0]
+    assert req["path"] == "/x"
+    assert req["headers"]["User-Agent"] == "flowops.flows"
+    client.close()
+
+
+def test_error_parser_failure_does_not_hide_the_error(http_server):
+    def broken(resp):
+        raise RuntimeError("parser bug")
+
+    http_server.script({"status": 418, "body": "teapot"})
+    client = make_client(http_server.url, error_parser=broken)
+    with pytest.raises(ApiError) as info:
+        client.request("GET", "/x", safe_to_retry=True)
+    assert info.value.status == 418 and info.value.message == "teapot"
+
+
+def test_parsers_accept_odd_bodies():
+    class Resp:  # pylint: disable=too-few-public-methods
+        def __init__(self, content):
+            self.content = content
+            self.encoding = "utf-8"
+            self.headers = {}
+
+    for parser in (parse_descope_error, parse_pingone_error, parse_koreai_error):
+        for content in (b"", b"[]", b"null", b"\xff\xfe", b'{"errors": []}', b'{"errors": "x"}', b'{"details": 5, "code": 1}'):
+            code, message, request_id = parser(Resp(content))
+            assert code is None or isinstance(code, str)
+            assert message is None or isinstance(message, str)
+            assert request_id is None
+
+
+def test_document_loads_used_for_responses():
+    assert loads(b'{"a": 1e-50}')["a"].text == "1e-50"
+
+
+def test_module_imports_without_requests():
+    """The sanity ``import`` test imports module_utils without third-party libraries."""
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('requests', 'urllib3'):\n"
+        "            raise ImportError('blocked ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from ansible_collections.flowops.flows.plugins.module_utils import _http\n"
+        "assert _http.HAS_REQUESTS is False\n"
+        "assert 'ImportError' in _http.REQUESTS_IMPORT_ERROR\n"
+        "print(_http.ApiError('descope', None, message='m'))\n"
+        "try:\n"
+        "    _http.HttpClient('descope', 'http://x')\n"
+        "except RuntimeError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    # <root>/ansible_collections/flowops/flows/plugins/module_utils/_http.py -> <root>
+    root = os.path.abspath(_http.__file__)
+    for _level in range(6):
+        root = os.path.dirname(root)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root] + [p for p in sys.path if p]))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "descope API error: no HTTP response: m" in out.stdout
+    assert "refused: the Python library 'requests' is required" in out.stdout
+
+
+def test_module_source_rules():
+    """No assert statements, no runtime PEP 604 unions, the header the collection requires."""
+    for mod in (_http,):
+        with open(mod.__file__, encoding="utf-8") as handle:
+            source = handle.read()
+        assert source.startswith("# -*- coding: utf-8 -*-\n")
+        assert "private to this collection" in source
+        assert "\n    assert " not in source and "\nassert " not in source

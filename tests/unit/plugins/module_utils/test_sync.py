@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# Copyright: flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The reconcile engine, driven through a fake in-memory adapter."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, Engine, Item, SyncError
+
+
+class FakeAdapter(Adapter):
+    """An in-memory target. ``volatile`` is a server-owned key the normaliser drops."""
+
+    provider = "fake"
+
+    def __init__(self, store=None, fail_write_on=None, corrupt_on=None, delay=0.0):
+        self.store = {k: dict(v) for k, v in (store or {}).items()}
+        self.writes = []
+        self.fail_write_on = fail_write_on or set()
+        self.corrupt_on = corrupt_on or set()
+        self.delay = delay
+        self.active = 0
+        self.max_active = 0
+        self._lock = threading.Lock()
+
+    def read(self, item):
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            doc = self.store.get(item.key)
+            return dict(doc) if doc is not None else None
+        finally:
+            with self._lock:
+                self.active -= 1
+
+    def normalise(self, doc, item):
+        return {k: v for k, v in doc.items() if k != "volatile"}
+
+    def _write(self, kind, item, desired):
+        self.writes.append((kind, item.key))
+        if item.key in self.fail_write_on:
+            raise RuntimeError("HTTP 503 while writing")
+        doc = dict(desired or {})
+        doc["volatile"] = len(self.writes)
+        if item.key in self.corrupt_on:
+            doc["body"] = "something else"
+        self.store[item.key] = doc
+
+    def create(self, item, desired):
+        self._write("create", item, desired)
+
+    def update(self, item, desired, current):
+        self._write("update", item, desired)
+
+    def delete(self, item, current):
+        self.writes.append(("delete", item.key))
+        self.store.pop(item.key, None)
+
+    def mask(self, doc):
+        return {k: ("********" if k == "secret" else v) for k, v in doc.items()}
+
+
+def engine(adapter, **kwargs):
+    kwargs.setdefault("parallel", 4)
+    return Engine(adapter, **kwargs)
+
+
+def test_created_updated_unchanged_in_one_run():
+    adapter = FakeAdapter({"a": {"body": "old", "volatile": 7}, "b": {"body": "same", "volatile": 9}})
+    items = [Item("a", desired={"body": "new"}), Item("b", desired={"body": "same"}), Item("c", desired={"body": "fresh"})]
+    report = engine(adapter).apply(items)
+    assert [f["action"] for f in report["flows"]] == ["updated", "unchanged", "created"]
+    assert report["changed"] is True
+    assert sorted(adapter.writes) == [("create", "c"), ("update", "a")]
+    # a second run converges: nothing to write
+    adapter.writes.clear()
+    report = engine(adapter).apply(items)
+    assert report["changed"] is False
+    assert [f["action"] for f in report["flows"]] == ["unchanged"] * 3
+    assert adapter.writes == []
+
+
+def test_server_owned_field_does_not_cause_a_write():
+    adapter = FakeAdapter({"a": {"body": "x", "volatile": 123}})
+    report = engine(adapter).apply([Item("a", desired={"body": "x", "volatile": 1})])
+    assert report["flows"][0]["action"] == "unchanged"
+    assert adapter.writes == []
+
+
+def test_check_mode_makes_no_write_and_returns_the_masked_diff():
+    adapter = FakeAdapter({"a": {"body": "old", "secret": "s3cr3t"}})
+    report = engine(adapter, check_mode=True, diff_mode=True).apply([Item("a", desired={"body": "new", "secret": "s3cr3t"}),
+                                                                    Item("n", desired={"body": "brand new"})])
+    assert adapter.writes == []
+    assert [f["action"] for f in report["flows"]] == ["updated", "created"]
+    assert report["changed"] is True
+    assert len(report["diff"]) == 2
+    before, after = report["diff"][0]["before"], report["diff"][0]["after"]
+    assert '"body": "old"' in before and '"body": "new"' in after
+    assert "s3cr3t" not in before + after and "********" in after
+    assert report["diff"][1]["before"] == ""
+
+
+def test_no_diff_without_diff_mode():
+    adapter = FakeAdapter({"a": {"body": "old"}})
+    report = engine(adapter).apply([Item("a", desired={"body": "new"})])
+    assert report["diff"] == []
+
+
+def test_failed_verify_is_reported():
+    adapter = FakeAdapter(corrupt_on={"a"})
+    with pytest.raises(SyncError) as err:
+        engine(adapter, rollback=False).apply([Item("a", desired={"body": "x"})])
+    flow = err.value.report["flows"][0]
+    assert flow["action"] == "failed"
+    assert "does not hold the desired document" in flow["error"]
+    assert "'a'" in str(err.value)
+
+
+def test_write_failure_mid_batch_reports_precisely_and_rolls_back():
+    before = {"a": {"body": "a0"}, "b": {"body": "b0"}}
+    adapter = FakeAdapter(before, fail_write_on={"b"})
+    items = [Item("a", desired={"body": "a1"}, stage=0), Item("b", desired={"body": "b1"}, stage=0), Item("c", desired={"body": "c1"}, stage=1)]
+    with pytest.raises(SyncError) as err:
+        engine(adapter, parallel=1).apply(items)
+    report = err.value.report
+    actions = {f["id"]: f["action"] for f in report["flows"]}
+    assert actions == {"a": "updated", "b": "failed", "c": "skipped"}
+    assert "HTTP 503" in str(err.value) and "a (updated)" in str(err.value)
+    # c (a later stage) was never attempted, and a was put back
+    assert ("create", "c") not in adapter.writes
+    assert report["rolled_back"] == ["a"]
+    assert report["flows"][0]["rollback"] == "restored"
+    assert {k: {kk: vv for kk, vv in v.items() if kk != "volatile"} for k, v in adapter.store.items()} == before
+
+
+def test_rollback_removes_what_the_run_created():
+    adapter = FakeAdapter(fail_write_on={"z"})
+    with pytest.raises(SyncError) as err:
+        engine(adapter, parallel=1).apply([Item("new", desired={"body": 1}), Item("z", desired={"body": 2}, stage=1)])
+    assert err.value.report["flows"][0]["rollback"] == "removed"
+    assert "new" not in adapter.store
+
+
+def test_stages_run_in_order_and_absent_runs_them_reversed():
+    adapter = FakeAdapter()
+    engine(adapter).apply([Item("parent", desired={"x": 1}, stage=1), Item("sub", desired={"x": 2}, stage=0)])
+    assert [key for _kind, key in adapter.writes] == ["sub", "parent"]
+    adapter.writes.clear()
+    report = engine(adapter).apply([Item("parent", stage=1), Item("sub", stage=0), Item("gone", stage=0)], state="absent")
+    assert [key for _kind, key in adapter.writes] == ["parent", "sub"]
+    assert [f["action"] for f in report["flows"]] == ["deleted", "deleted", "absent"]
+
+
+def test_absent_check_mode_makes_no_write():
+    adapter = FakeAdapter({"a": {"body": 1}})
+    report = engine(adapter, check_mode=True, diff_mode=True).apply([Item("a")], state="absent")
+    assert report["flows"][0]["action"] == "deleted" and adapter.writes == [] and "a" in adapter.store
+    assert report["diff"][0]["after"] == ""
+
+
+def test_reads_run_concurrently_up_to_parallel():
+    adapter = FakeAdapter({str(i): {"v": i} for i in range(12)}, delay=0.05)
+    engine(adapter, parallel=4).apply([Item(str(i), desired={"v": i}) for i in range(12)])
+    assert adapter.max_active == 4
+    adapter.max_active = 0
+    engine(adapter, parallel=1).apply([Item(str(i), desired={"v": i}) for i in range(3)])
+    assert adapter.max_active == 1
+
+
+def test_backup_written_before_update(tmp_path):
+    adapter = FakeAdapter({"a/../x": {"body": "old"}})
+    report = engine(adapter, backup_dir=str(tmp_path)).apply([Item("a/../x", desired={"body": "new"})])
+    path = report["flows"][0]["backup_file"]
+    assert path and os.path.dirname(os.path.dirname(path)) == str(tmp_path)
+    assert json.loads(open(path, encoding="utf-8").read())["body"] == "old"
+
+
+def test_export_rewrites_only_changed_files(tmp_path):
+    adapter = FakeAdapter({"a": {"body": "one"}})
+    dest = tmp_path / "a.json"
+
+    def files_for(item, current):  # pylint: disable=unused-argument
+        return [(str(dest), current)]
+
+    report = engine(adapter).export([Item("a")], files_for)
+    assert report["flows"][0]["action"] == "exported" and report["changed"]
+    mtime = os.stat(dest).st_mtime_ns
+    report = engine(adapter).export([Item("a")], files_for)
+    assert report["flows"][0]["action"] == "unchanged" and not report["changed"]
+    assert os.stat(dest).st_mtime_ns == mtime
+    adapter.store["a"]["body"] = "two"
+    report = engine(adapter, check_mode=True, diff_mode=True).export([Item("a")], files_for)
+    assert report["changed"] and '"body": "one"' in report["diff"][0]["before"] and '"body": "two"' in report["diff"][0]["after"]
+    assert '"one"' in dest.read_text(encoding="utf-8")
+
+
+def test_export_of_a_missing_flow_fails_with_its_name(tmp_path):
+    with pytest.raises(SyncError) as err:
+        engine(FakeAdapter()).export([Item("nope", name="Nope")], lambda item, cur: [(str(tmp_path / "x.json"), cur)])
+    assert "'Nope' (nope)" in str(err.value) and "not found" in str(err.value)

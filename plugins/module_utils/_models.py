@@ -32,7 +32,6 @@ except ImportError:  # pragma: no cover - exercised by ansible-test's import san
         return dict(kwargs)
 
 
-
 class Envelope(BaseModel):
     """Base for envelope models: unknown keys are allowed and kept."""
 

@@ -40,8 +40,6 @@ SAMPLE_FILES = sorted(glob.glob(os.path.join(SAMPLES, "**", "*.json"), recursive
 FULL_MINIMAL = os.path.join(SAMPLES, "davinci", "full-minimal.json")
 
 
-
-
 # ---------------------------------------------------------------------------
 # canonical JSON
 

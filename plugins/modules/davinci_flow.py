@@ -1,0 +1,311 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: davinci_flow
+short_description: Export, import, promote and delete PingOne DaVinci flows
+version_added: 0.1.0
+description:
+  - Exports a DaVinci flow version with its subflows to portable, canonical JSON files (O(state=exported)).
+  - Imports flows into a PingOne environment idempotently with O(state=present), remapping environment-specific references on the way,
+    namely connector instances, subflows, flow-context variable names and literal substitutions.
+    Flows that already exist (same name, or O(flow_id)) are updated in place and keep their id; a flow that
+    is unchanged is not written at all.
+  - Deletes a flow (O(state=absent)).
+  - Subflows are written before the flows that use them, and deleted after them.
+author:
+  - flowops.flows contributors (@flowops)
+extends_documentation_fragment:
+  - flowops.flows.davinci
+  - flowops.flows.common
+  - flowops.flows.common.attributes
+options:
+  state:
+    description:
+      - V(present) makes the target hold the flows in O(src); V(absent) deletes the flow given by O(flow_id) or O(name);
+        V(exported) writes the flow given by O(flow_id) or O(name), and its subflows, to O(dest).
+    type: str
+    choices: [present, absent, exported]
+    default: present
+  src:
+    description:
+      - Required with O(state=present). A JSON file or a directory of C(*.json) files.
+      - 'Accepted shapes are files written by O(state=exported), a PingOne API flow version export (subflows in C(_embedded)),
+        and a legacy DaVinci export (a single flow, or C({"flows": [...]}) with subflows).'
+      - Every flow is identified in the target by its exact name; two target flows with the same name are an error.
+    type: path
+  dest:
+    description:
+      - Required with O(state=exported). Directory that receives one file per flow, C(<dest>/<flow name>.json) (names made
+        safe for file systems). A file is rewritten only when its content changes.
+      - The files are portable. Connector-instance ids become C(@connection:<connection name>), subflow references become
+        C(@flow:<flow name>) and flow-context variable names refer to C(@self); environment, version and linter data are left out.
+    type: path
+  flow_id:
+    description:
+      - Id of the flow to export or delete.
+      - With O(state=present), the target flow to update when O(src) holds exactly one flow (the flow is then not matched by name).
+    type: str
+  name:
+    description:
+      - Exact name of the flow to export or delete, instead of O(flow_id). Two flows with that name are an error.
+    type: str
+  version:
+    description:
+      - With O(state=exported), which version to export. V(current) (the latest saved version), V(published) (the deployed
+        version), or a version number. Subflows that the export does not embed are exported at their current version.
+    type: str
+    default: current
+  include_subflows:
+    description:
+      - With O(state=exported), also write every subflow the flow uses (recursively), one file each.
+    type: bool
+    default: true
+  include_variable_values:
+    description:
+      - With O(state=exported), include variable values in the files.
+      - Values may be secrets or per-environment settings; with V(true) they are written to disk in clear text (a warning is shown).
+    type: bool
+    default: false
+  connection_map:
+    description:
+      - With O(state=present), maps a source connection (by name, or by the connector-instance id in a PingOne or legacy export)
+        to the id of a connector instance in the target environment.
+      - Connections not in the map are resolved by name among the target's connector instances (then, for bootstrapped
+        connections, by identical id). Every connection left unresolved is reported in one error before anything is written,
+        unless O(allow_unmapped_connections=true).
+    type: dict
+    default: {}
+  allow_unmapped_connections:
+    description:
+      - Import nodes whose connection cannot be resolved, with a warning, instead of failing. Such nodes keep the source id
+        (or lose the symbolic reference) and will not run until they are configured in the target.
+    type: bool
+    default: false
+  substitutions:
+    description:
+      - Literal string replacements applied to every string value of the flows before they are compared and written, for
+        URLs, host names and other values that differ per environment. The longest match is replaced first.
+    type: dict
+    default: {}
+  deploy:
+    description:
+      - Deploy each flow (parents and subflows) whose published version is behind its current version, after writing.
+    type: bool
+    default: true
+  enabled:
+    description:
+      - Enable or disable every flow in O(src). Left as it is when not set.
+    type: bool
+  ignore_layout:
+    description:
+      - Leave the designer layout (node positions, selection, pan, zoom and the flow colour) out of the comparison, so a
+        flow that only moved on the canvas is not rewritten.
+      - By default the layout is compared, like the Terraform providers do.
+    type: bool
+    default: false
+notes:
+  - The comparison ignores environment and version metadata (ids, versions, timestamps), linter output, the per-environment
+    settings C(logLevel) and C(debugMode) (the target keeps its own), and treats empty values as absent. Flows with an
+    C(AUTHENTICATION) trigger get their input schema from the server, so it is not compared.
+  - Variables listed in a flow document are created in the target when missing (with their value if the document has one);
+    existing variables and their values are left alone. Manage values with M(flowops.flows.davinci_variable).
+  - Subflow references are resolved by subflow name in the target; subflow version pins are kept as they are.
+  - A flow used by an application flow policy cannot be deleted; remove it from the policy first.
+seealso:
+  - module: flowops.flows.davinci_flow_info
+  - module: flowops.flows.davinci_variable
+"""
+
+EXAMPLES = r"""
+- name: Export the sign-on flow and its subflows to git-friendly files
+  flowops.flows.davinci_flow:
+    environment_id: "{{ dev_environment_id }}"
+    client_id: "{{ pingone_client_id }}"
+    client_secret: "{{ pingone_client_secret }}"
+    region: EU
+    name: PingOne Sign On
+    state: exported
+    dest: flows/davinci/dev
+  delegate_to: localhost
+
+- name: Promote them to production (connections resolved by name, one renamed)
+  flowops.flows.davinci_flow:
+    environment_id: "{{ prod_environment_id }}"
+    client_id: "{{ pingone_client_id }}"
+    client_secret: "{{ pingone_client_secret }}"
+    region: EU
+    src: flows/davinci/dev
+    connection_map:
+      "Http (dev)": 867ed4363b2bc21c860085ad2baa817d
+    substitutions:
+      https://login.dev.example.com: https://login.example.com
+    backup_dir: backups
+  delegate_to: localhost
+
+- name: Import a legacy DaVinci export without deploying it
+  flowops.flows.davinci_flow:
+    src: exports/full-basic.json
+    deploy: false
+  delegate_to: localhost
+
+- name: Delete a flow
+  flowops.flows.davinci_flow:
+    name: Old registration flow
+    state: absent
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+flows:
+  description: One entry per flow, subflows included, in processing order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Flow id in the target (the source environment for O(state=exported)); null for a flow check mode would create.
+      type: str
+      sample: 8d7ec5e438e76128c6388c045348c47e
+    name:
+      description: Flow name.
+      type: str
+      sample: PingOne Sign On
+    action:
+      description: What happened (or would happen in check mode).
+      type: str
+      sample: updated
+      choices: [created, updated, unchanged, deleted, absent, exported, failed, skipped]
+    changed:
+      description: Whether this flow was (or would be) written, deployed or enabled/disabled.
+      type: bool
+    version:
+      description: The flow's current version in the target (the exported version for O(state=exported)).
+      type: int
+      sample: 3
+    published_version:
+      description: The deployed version, null if the flow was never deployed.
+      type: int
+      sample: 3
+    deployed:
+      description: Present and true when the flow was (or would be) deployed by this run.
+      type: bool
+      returned: when deployed
+    enabled:
+      description: Whether the flow is enabled.
+      type: bool
+    fingerprint:
+      description: SHA-256 of the normalised (compared) flow document.
+      type: str
+      sample: sha256:0f3c...
+    backup_file:
+      description: Backup of the target flow taken before it was overwritten or deleted (with O(backup_dir)).
+      type: str
+    source_file:
+      description: File the flow was read from (O(state=present)).
+      type: str
+      returned: state is present
+    files:
+      description: Files written or checked for this flow and its subflows (O(state=exported)).
+      type: list
+      elements: str
+      returned: state is exported
+    subflows:
+      description: Names of the exported subflows (O(state=exported)).
+      type: list
+      elements: str
+      returned: state is exported
+    error:
+      description: Why the flow failed or was skipped.
+      type: str
+      returned: failed or skipped
+diff:
+  description: Before/after of the normalised documents of every changed flow (secret values masked).
+  returned: changed and diff mode
+  type: list
+  elements: dict
+msg:
+  description: Summary of the actions.
+  returned: always
+  type: str
+  sample: 1 created, 2 unchanged
+"""
+
+from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Engine, Item
+from ansible_collections.flowops.flows.plugins.module_utils._davinci import (
+    CONNECTION_SPEC,
+    ExportAdapter,
+    client_from_params,
+    find_flow,
+    load_sources,
+    plan_absent,
+    plan_present,
+)
+
+ARGUMENT_SPEC = {
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent", "exported"]},
+    "src": {"type": "path"},
+    "dest": {"type": "path"},
+    "flow_id": {"type": "str"},
+    "name": {"type": "str"},
+    "version": {"type": "str", "default": "current"},
+    "include_subflows": {"type": "bool", "default": True},
+    "include_variable_values": {"type": "bool", "default": False},
+    "connection_map": {"type": "dict", "default": {}},
+    "allow_unmapped_connections": {"type": "bool", "default": False},
+    "substitutions": {"type": "dict", "default": {}},
+    "deploy": {"type": "bool", "default": True},
+    "enabled": {"type": "bool"},
+    "ignore_layout": {"type": "bool", "default": False},
+}
+
+
+def run(flow_module):
+    params = flow_module.params
+    client = client_from_params(flow_module)
+    try:
+        engine = Engine
+        if params["state"] == "exported":
+            if params["include_variable_values"]:
+                flow_module.warn("include_variable_values=true writes variable values, which may be secrets, to %s in clear text" % params["dest"])
+            fid, fname = find_flow(client, flow_id=params["flow_id"], name=params["name"])
+            if fid is None:
+                flow_module.fail("flow %s not found in environment %s" % (params["flow_id"] or "'%s'" % params["name"], params["environment_id"]))
+            adapter = ExportAdapter(client, params["dest"], params["version"], params["include_subflows"], params["include_variable_values"])
+            report = engine(adapter, **flow_module.engine_options()).export([Item(fid, name=fname, data={"id": fid})], adapter.files_for)
+        elif params["state"] == "absent":
+            adapter, items = plan_absent(client, flow_id=params["flow_id"], name=params["name"])
+            report = engine(adapter, **flow_module.engine_options()).apply(items, "absent")
+        else:
+            sources = load_sources(params["src"])
+            adapter, items = plan_present(
+                client, sources, connection_map=params["connection_map"], allow_unmapped=params["allow_unmapped_connections"],
+                substitutions=params["substitutions"], flow_id=params["flow_id"], ignore_layout=params["ignore_layout"],
+                deploy=params["deploy"], enabled=params["enabled"], warn=flow_module.warn, check_mode=flow_module.check_mode)
+            report = engine(adapter, **flow_module.engine_options()).apply(items, "present")
+            for item, entry in zip(items, report["flows"]):
+                entry["id"] = item.data.get("id")
+                if item.data.get("placeholder") and entry.get("action") == "updated":
+                    entry["action"] = "created"   # created empty first to break a subflow reference cycle
+    finally:
+        client.close()
+    flow_module.exit_report(report)
+
+
+def main():
+    flow_module = FlowModule(
+        ARGUMENT_SPEC, CONNECTION_SPEC,
+        required_if=[("state", "present", ["src"]), ("state", "exported", ["dest"]),
+                     ("state", "exported", ["flow_id", "name"], True), ("state", "absent", ["flow_id", "name"], True)],
+        mutually_exclusive=[("flow_id", "name")],
+    )
+    flow_module.run(lambda: run(flow_module))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: davinci_variable
+short_description: Manage PingOne DaVinci variables
+version_added: 0.1.0
+description:
+  - Creates, updates or deletes one DaVinci variable, identified by O(name), O(context) and (for the V(flow) context) O(flow).
+  - Values of V(secret) variables cannot be read back from the API, so they cannot be compared; see O(update_secret).
+author:
+  - flowops.flows contributors (@flowops)
+extends_documentation_fragment:
+  - flowops.flows.davinci
+  - flowops.flows.common
+  - flowops.flows.common.attributes
+options:
+  name:
+    description:
+      - Variable name, without the C(##SK##) context suffix.
+    type: str
+    required: true
+  context:
+    description:
+      - Variable context. V(secret) variables must use V(company).
+    type: str
+    choices: [company, flow, flowInstance, user]
+    default: company
+  flow:
+    description:
+      - Required when O(context=flow), not allowed otherwise. The id or the exact name of the flow that owns the variable.
+    type: str
+  data_type:
+    description:
+      - Type of the variable. Required to create it; defaults to the current type when updating.
+    type: str
+    choices: [boolean, number, object, secret, string]
+  value:
+    description:
+      - The value. Left as it is when not set.
+      - For V(secret) variables, see O(update_secret).
+    type: raw
+  display_name:
+    description:
+      - Display name in the DaVinci console.
+    type: str
+  mutable:
+    description:
+      - Whether flows may change the value at run time. Must be V(true) when no O(value) is set.
+    type: bool
+    default: true
+  min:
+    description:
+      - Minimum length or value.
+    type: int
+  max:
+    description:
+      - Maximum length or value.
+    type: int
+  update_secret:
+    description:
+      - For V(secret) variables only. V(on_create) sets O(value) when the variable is created and never compares or rewrites it afterwards.
+      - V(always) writes O(value) on every run and therefore always reports changed (like C(enforce_secure_data) of
+        C(community.grafana.grafana_datasource)), because a stored secret cannot be read back to compare.
+    type: str
+    choices: [on_create, always]
+    default: on_create
+  state:
+    description:
+      - Whether the variable should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+"""
+
+EXAMPLES = r"""
+- name: A company variable with the sign-on page URL
+  flowops.flows.davinci_variable:
+    environment_id: "{{ environment_id }}"
+    client_id: "{{ pingone_client_id }}"
+    client_secret: "{{ pingone_client_secret }}"
+    name: signOnUrl
+    context: company
+    data_type: string
+    value: https://login.example.com
+  delegate_to: localhost
+
+- name: A secret, set once
+  flowops.flows.davinci_variable:
+    name: apiKey
+    data_type: secret
+    value: "{{ vault_api_key }}"
+  delegate_to: localhost
+
+- name: A flow-context counter
+  flowops.flows.davinci_variable:
+    name: attempts
+    context: flow
+    flow: PingOne Sign On
+    data_type: number
+    min: 0
+    max: 10
+  delegate_to: localhost
+
+- name: Remove a variable
+  flowops.flows.davinci_variable:
+    name: signOnUrl
+    state: absent
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+flows:
+  description: The result entry of the variable as a one-element list, the result shape of M(flowops.flows.davinci_flow).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    backup_file:
+      description: Backup of the previous variable (with O(backup_dir)).
+      type: str
+variable:
+  description: What happened to the variable.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Variable id (null when check mode would create it).
+      type: str
+    name:
+      description: Variable name.
+      type: str
+    action:
+      description: What happened (or would happen in check mode).
+      type: str
+      choices: [created, updated, unchanged, deleted, absent]
+    fingerprint:
+      description: SHA-256 of the compared form (secret values excluded).
+      type: str
+    backup_file:
+      description: Backup of the previous variable (with O(backup_dir)).
+      type: str
+diff:
+  description: Before/after of the compared forms, secret values masked.
+  returned: changed and diff mode
+  type: list
+  elements: dict
+msg:
+  description: Summary.
+  returned: always
+  type: str
+"""
+
+from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Engine, FlowError, Item
+from ansible_collections.flowops.flows.plugins.module_utils._davinci import (
+    CONNECTION_SPEC,
+    VariableAdapter,
+    client_from_params,
+    find_flow,
+)
+
+ARGUMENT_SPEC = {
+    "name": {"type": "str", "required": True},
+    "context": {"type": "str", "default": "company", "choices": ["company", "flow", "flowInstance", "user"]},
+    "flow": {"type": "str"},
+    "data_type": {"type": "str", "choices": ["boolean", "number", "object", "secret", "string"]},
+    "value": {"type": "raw"},
+    "display_name": {"type": "str"},
+    "mutable": {"type": "bool", "default": True},
+    "min": {"type": "int"},
+    "max": {"type": "int"},
+    "update_secret": {"type": "str", "default": "on_create", "choices": ["on_create", "always"], "no_log": False},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+}
+
+
+def _spec(flow_module, client):
+    params = flow_module.params
+    if params["context"] == "flow" and not params["flow"]:
+        raise FlowError("flow is required when context is flow")
+    if params["context"] != "flow" and params["flow"]:
+        raise FlowError("flow is only allowed when context is flow (context is %s)" % params["context"])
+    if params["data_type"] == "secret" and params["context"] != "company":
+        raise FlowError("secret variables must use context company")
+    if params["value"] is None and not params["mutable"] and params["state"] == "present":
+        raise FlowError("mutable must be true when no value is set")
+    spec = {"name": params["name"], "context": params["context"], "dataType": params["data_type"], "mutable": params["mutable"],
+            "displayName": params["display_name"], "min": params["min"], "max": params["max"], "value": params["value"]}
+    if params["flow"]:
+        flow = client.get_flow(params["flow"])
+        fid = flow.get("id") if flow else find_flow(client, name=params["flow"])[0]
+        if not fid:
+            raise FlowError("flow '%s' not found in environment %s" % (params["flow"], params["environment_id"]))
+        spec["flow"] = {"id": fid}
+    return spec
+
+
+def run(flow_module):
+    params = flow_module.params
+    if params["data_type"] == "secret" and params["value"] is not None:
+        flow_module.add_secret(str(params["value"]))
+    client = client_from_params(flow_module)
+    try:
+        spec = _spec(flow_module, client)
+        adapter = VariableAdapter(client, spec, update_secret=params["update_secret"])
+        item = Item(params["name"], name=params["name"])
+        engine = Engine(adapter, **flow_module.engine_options())
+        if params["state"] == "present":
+            current = adapter.read(item)
+            if spec["dataType"] is None:
+                if current is None:
+                    raise FlowError("data_type is required to create variable '%s'" % params["name"])
+                spec["dataType"] = current.get("dataType")
+            item.desired = adapter.desired_body()
+            report = engine.apply([item], "present")
+        else:
+            report = engine.apply([item], "absent")
+    finally:
+        client.close()
+    entry = dict(report["flows"][0])
+    entry["id"] = item.data.get("id")
+    msg = "variable '%s' %s" % (params["name"], entry.get("action"))
+    result = {"changed": report["changed"], "variable": entry, "flows": [entry], "msg": ("check mode: " + msg) if flow_module.check_mode else msg}
+    if flow_module.diff_mode and report.get("diff"):
+        result["diff"] = report["diff"]
+    flow_module.module.exit_json(**result)
+
+
+def main():
+    flow_module = FlowModule(ARGUMENT_SPEC, CONNECTION_SPEC)
+    flow_module.run(lambda: run(flow_module))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,792 @@
+# -*- coding: utf-8 -*-
+# Copyright: flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Kore.ai "AI for Process" workflows: API client, package handling, normalisation and the adapter.
+
+Private to this collection: its API may change without notice.
+
+A workflow travels as a *package* of three JSON documents (``flow_definition.json``,
+``app_definition.json``, ``env_variables.json``), either as a directory or as a zip.
+The public API has no list/get call: the current state of a workflow is read by an
+export job (POST export -> poll the dock status -> download the zip).
+
+What the API lets us tell, and what this module therefore does (reference koreai.md 3.3-3.6):
+
+- An export without ``flowId`` returns the *deployed* version of a workflow, or its
+  latest version when it was never deployed. Import into an existing workflow adds a new
+  in-development version and does not deploy it. So with ``deploy: true`` the comparison
+  is against the deployed version, and a difference means "import and deploy"; with
+  ``deploy: false`` an import into a deployed workflow cannot be seen by the next export
+  (the module warns; the next run imports again until the version is deployed).
+- There is no way to ask whether a workflow is deployed, so "deployed version behind"
+  is detected only through that comparison.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import threading
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
+
+from ansible_collections.flowops.flows.plugins.module_utils._document import (
+    dumps,
+    fingerprint,
+    load_file,
+    loads,
+    safe_name,
+)
+from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, parse_koreai_error
+from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
+from ansible_collections.flowops.flows.plugins.module_utils._module import env
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError
+
+PROVIDER = "koreai"
+PACKAGE_FILES = ("flow_definition.json", "app_definition.json", "env_variables.json")
+DOC_KEYS = ("flow_definition", "app_definition", "env_variables")
+FILE_OF = dict(zip(DOC_KEYS, PACKAGE_FILES))
+MASK = "********"
+IN_PROGRESS, SUCCESS, FAILED = "IN_PROGRESS", "SUCCESS", "FAILED"
+# Fixed timestamp of every zip member: the zip of an unchanged workflow is byte-identical.
+ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+
+# Server-owned metadata dropped (top level of flow_definition / app_definition, and of each
+# environment variable) before comparing and before writing files (reference 4, 7.7, 11).
+VOLATILE_KEYS = frozenset([
+    "_id", "__v", "accountId", "workflowId", "toolId", "streamId", "createdOn", "createdBy", "createdAt", "updatedOn",
+    "updatedBy", "updatedAt", "modifiedOn", "modifiedBy", "lMod", "lastModifiedOn", "exportedOn", "exportedBy", "exportJobId",
+])
+ENV_LIST_KEYS = ("envVariables", "env_variables", "variables")
+SECURE_FLAGS = ("isSecured", "isSecure", "secure", "secured", "is_secure", "isSecret")
+DOCK_ID_KEYS = ("dock-statusId", "dockStatusId", "dock_status_id", "dockStatusID", "_id")
+URL_KEYS = ("downloadUrl", "downloadURL", "download_url", "fileUrl", "file_url")
+EXPIRED_STATUSES = (403, 404, 410)
+
+
+class KoreaiJobError(FlowError):
+    """An asynchronous job ended FAILED or did not finish in time."""
+
+    def __init__(self, message, job_id=None, status=None, reason=None):
+        super().__init__(message)
+        self.job_id = job_id
+        self.status = status
+        self.reason = reason
+
+
+class PackageError(FlowError):
+    """A package (directory or zip) is not a valid Kore.ai workflow package."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# document models (envelopes: unknown keys kept, the raw dict is what gets written)
+
+
+class FlowDefinition(Envelope):
+    """``flow_definition.json``: canvas and node definitions (schema unpublished: object only)."""
+
+
+class AppDefinition(Envelope):
+    """``app_definition.json``: workflow version information and guardrails (schema unpublished: object only)."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# small helpers
+
+
+def pick(doc, *keys):
+    """The first non-empty value of ``keys`` in ``doc`` (tolerates the docs' different spellings)."""
+    if not isinstance(doc, dict):
+        return None
+    for key in keys:
+        value = doc.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def download_url_of(doc):
+    """``response.downloadUrl`` / ``response.downloadURL`` / top-level spellings, whitespace trimmed."""
+    if not isinstance(doc, dict):
+        return None
+    value = pick(doc.get("response"), *URL_KEYS) or pick(doc, *URL_KEYS)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def failure_reason(doc):
+    """Whatever reason a FAILED dock status carries (undocumented: message, reason, errors, statusLogs)."""
+    if not isinstance(doc, dict):
+        return None
+    reason = pick(doc, "message", "reason", "error", "errorMessage", "msg")
+    if isinstance(reason, dict):
+        reason = pick(reason, "message", "msg")
+    if reason:
+        return str(reason)
+    errors = doc.get("errors")
+    if isinstance(errors, list):
+        texts = [str(pick(e, "msg", "message") or "") if isinstance(e, dict) else str(e) for e in errors]
+        texts = [x for x in texts if x]
+        if texts:
+            return "; ".join(texts)
+    for log in reversed(doc.get("statusLogs") or []):
+        if isinstance(log, dict) and str(log.get("status", "")).upper() == FAILED and pick(log, "message", "msg"):
+            return str(pick(log, "message", "msg"))
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# environment variables
+
+
+def _env_container(doc):
+    """``(list of variable dicts, None)`` or ``(None, mapping)`` for the accepted env_variables shapes."""
+    if isinstance(doc, list):
+        return doc, None
+    if isinstance(doc, dict):
+        for key in ENV_LIST_KEYS:
+            if isinstance(doc.get(key), list):
+                return doc[key], None
+        return None, doc
+    return None, None
+
+
+def _var_name(item):
+    if isinstance(item, dict):
+        name = pick(item, "key", "name")
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _is_secure(item):
+    return isinstance(item, dict) and any(item.get(flag) in (True, "true", "True", 1) for flag in SECURE_FLAGS)
+
+
+def env_names(doc):
+    items, mapping = _env_container(doc)
+    if items is not None:
+        return [n for n in (_var_name(i) for i in items) if n]
+    return list(mapping) if mapping is not None else []
+
+
+def secure_names(doc):
+    """Names of the variables marked secure."""
+    items, mapping = _env_container(doc)
+    if items is not None:
+        return [_var_name(i) for i in items if _is_secure(i) and _var_name(i)]
+    if mapping is not None:
+        return [k for k, v in mapping.items() if _is_secure(v)]
+    return []
+
+
+def env_values(doc, names):
+    """String values of the variables in ``names``."""
+    out = []
+    items, mapping = _env_container(doc)
+    for name in names:
+        value = None
+        if items is not None:
+            for item in items:
+                if _var_name(item) == name:
+                    value = item.get("value")
+        elif mapping is not None and name in mapping:
+            value = mapping[name].get("value") if isinstance(mapping[name], dict) else mapping[name]
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value):
+            out.append(str(value))
+    return out
+
+
+def override_text(value):
+    """Environment variable values are strings: YAML ``8080`` / ``true`` become ``"8080"`` / ``"true"``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise PackageError("env_overrides: values must be strings, numbers or booleans, got %s" % type(value).__name__)
+
+
+def apply_env_overrides(doc, overrides, source="env_variables.json"):
+    """Copy of ``doc`` with each override's value set. An unknown variable is an error (typo protection)."""
+    if not overrides:
+        return doc
+    result = copy.deepcopy(doc)
+    items, mapping = _env_container(result)
+    known = env_names(result)
+    unknown = sorted(k for k in overrides if k not in known)
+    if unknown:
+        raise PackageError("env_overrides: %s not defined in %s (defined: %s)"
+                           % (", ".join("'%s'" % k for k in unknown), source, ", ".join(sorted(known)) or "none"))
+    for name, value in overrides.items():
+        text = override_text(value)
+        if items is not None:
+            for item in items:
+                if _var_name(item) == name:
+                    item["value"] = text
+        elif isinstance(mapping.get(name), dict):
+            mapping[name]["value"] = text
+        else:
+            mapping[name] = text
+    return result
+
+
+def mask_env(doc, names):
+    """Copy of an env_variables document with the values of ``names`` replaced by ``********``."""
+    names = set(names)
+    if not names:
+        return doc
+    result = copy.deepcopy(doc)
+    items, mapping = _env_container(result)
+    if items is not None:
+        for item in items:
+            if _var_name(item) in names and item.get("value") not in (None, ""):
+                item["value"] = MASK
+    elif mapping is not None:
+        for name in names & set(mapping):
+            if isinstance(mapping[name], dict):
+                if mapping[name].get("value") not in (None, ""):
+                    mapping[name]["value"] = MASK
+            elif mapping[name] not in (None, ""):
+                mapping[name] = MASK
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# package: validation, normalisation, files, zip
+
+
+def _foreign(doc):
+    """Name of another provider whose export ``doc`` looks like, or None."""
+    if not isinstance(doc, dict):
+        return None
+    if "screens" in doc and ("flowId" in doc or "contents" in doc or "flow" in doc or "metadata" in doc):
+        return "a Descope flow export (keys flowId/flow, screens)"
+    if "graphData" in doc or "flowInfo" in doc or ("companyId" in doc and "flowId" in doc):
+        return "a PingOne DaVinci flow export (keys graphData/flowInfo/companyId)"
+    flows = doc.get("flows")
+    if isinstance(flows, list) and any(isinstance(f, dict) and ("graphData" in f or "flowId" in f) for f in flows):
+        return "a PingOne DaVinci multi-flow export (key flows[])"
+    return None
+
+
+def validate_package(docs, sources):
+    """Check the three documents; ``sources`` maps each doc key to a file name used in messages."""
+    for key in DOC_KEYS:
+        what = _foreign(docs.get(key))
+        if what:
+            raise PackageError("%s: this is %s, not a Kore.ai workflow file (%s)" % (sources[key], what, FILE_OF[key]))
+    validate(FlowDefinition, docs["flow_definition"], sources["flow_definition"], "Kore.ai flow definition (a JSON object)")
+    validate(AppDefinition, docs["app_definition"], sources["app_definition"], "Kore.ai app definition (a JSON object)")
+    env = docs["env_variables"]
+    items, mapping = _env_container(env)
+    if items is None and mapping is None:
+        raise PackageError("%s: expected a JSON array of variables or an object, got %s"
+                           % (sources["env_variables"], type(env).__name__ if env is not None else "null"))
+    if items is not None:
+        for index, item in enumerate(items):
+            if not _var_name(item):
+                raise PackageError("%s: variable [%d]: expected an object with a string 'key' (or 'name')" % (sources["env_variables"], index))
+        names = [_var_name(i) for i in items]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise PackageError("%s: duplicate variables: %s" % (sources["env_variables"], ", ".join(dupes)))
+    return docs
+
+
+def read_zip(data, source):
+    """The three documents of a zip (members matched by base name, at any depth)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise PackageError("%s: not a zip archive" % source) from None
+    members = {}
+    with archive:
+        for info in archive.infolist():
+            base = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+            if info.is_dir() or info.filename.startswith("__MACOSX/") or base not in PACKAGE_FILES:
+                continue
+            if base in members:
+                raise PackageError("%s: contains %s twice (%s and %s)" % (source, base, members[base].filename, info.filename))
+            members[base] = info
+        missing = [name for name in PACKAGE_FILES if name not in members]
+        if missing:
+            raise PackageError("%s: missing %s (a Kore.ai workflow package holds %s)" % (source, ", ".join(missing), ", ".join(PACKAGE_FILES)))
+        docs, sources = {}, {}
+        for key in DOC_KEYS:
+            info = members[FILE_OF[key]]
+            sources[key] = "%s!%s" % (source, info.filename)
+            try:
+                raw = archive.read(info)
+            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+                raise PackageError("%s: cannot read: %s" % (sources[key], exc)) from None
+            docs[key] = loads(raw, source=sources[key])
+    return validate_package(docs, sources)
+
+
+def load_package(src):
+    """Load a package from a directory holding the three files or from a zip file."""
+    if os.path.isdir(src):
+        docs, sources = {}, {}
+        missing = [name for name in PACKAGE_FILES if not os.path.isfile(os.path.join(src, name))]
+        if missing:
+            raise PackageError("%s: missing %s (a Kore.ai workflow package holds %s)" % (src, ", ".join(missing), ", ".join(PACKAGE_FILES)))
+        for key in DOC_KEYS:
+            sources[key] = os.path.join(src, FILE_OF[key])
+            docs[key] = load_file(sources[key])
+        return validate_package(docs, sources)
+    if not os.path.exists(src):
+        raise PackageError("%s: no such file or directory" % src)
+    try:
+        with open(src, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise PackageError("%s: cannot read: %s" % (src, exc.strerror or exc)) from None
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise PackageError("%s: expected a directory with %s, or a zip of them" % (src, ", ".join(PACKAGE_FILES)))
+    return read_zip(data, src)
+
+
+def _strip_top(doc):
+    if isinstance(doc, dict):
+        return {k: v for k, v in doc.items() if k not in VOLATILE_KEYS}
+    return doc
+
+
+def _env_sort_key(item):
+    return (_var_name(item) or "", dumps(item))
+
+
+def normalise_package(docs):
+    """Comparable (and file) form: server metadata dropped, variables sorted by key."""
+    if docs is None:
+        return None
+    env = copy.deepcopy(docs.get("env_variables"))
+    items, _mapping = _env_container(env)
+    if items is not None:
+        items[:] = sorted((_strip_top(i) for i in items), key=_env_sort_key)
+    return {
+        "flow_definition": _strip_top(copy.deepcopy(docs.get("flow_definition"))),
+        "app_definition": _strip_top(copy.deepcopy(docs.get("app_definition"))),
+        "env_variables": env,
+    }
+
+
+def build_zip(docs):
+    """A deterministic zip of the three documents: sorted entries, fixed timestamps and modes, canonical JSON."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(PACKAGE_FILES):
+            key = DOC_KEYS[PACKAGE_FILES.index(name)]
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, dumps(docs[key]).encode("utf-8"), compresslevel=6)
+    return buffer.getvalue()
+
+
+def package_files(dest, docs, fmt):
+    """``[(path, content)]`` for the engine's export: three canonical JSON files, or one zip."""
+    if fmt == "zip":
+        return [(dest, build_zip(docs))]
+    return [(os.path.join(dest, FILE_OF[key]), docs[key]) for key in DOC_KEYS]
+
+
+# ---------------------------------------------------------------------------------------------------
+# API client
+
+
+class KoreAIClient:
+    """The AI for Process public API (reference koreai.md section 3)."""
+
+    def __init__(self, base_url, api_key, resource="workflows", poll_interval=2.0, wait_timeout=600.0,
+                 sleep=None, clock=None, **http_options):
+        if not base_url:
+            raise FlowError("base_url is required (or set KOREAI_BASE_URL)")
+        if not api_key:
+            raise FlowError("api_key is required (or set KOREAI_API_KEY)")
+        self.resource = resource
+        self.poll_interval = max(0.0, float(poll_interval))
+        self.wait_timeout = max(0.0, float(wait_timeout))
+        self._sleep = sleep or time.sleep
+        self._clock = clock or time.monotonic
+        self.http = HttpClient(PROVIDER, base_url, headers={"x-api-key": api_key}, error_parser=parse_koreai_error,
+                               secrets=(api_key,), **http_options)
+
+    def close(self):
+        self.http.close()
+
+    def _item(self, workflow_id, action):
+        return "/api/public/%s/%s/%s" % (self.resource, quote(str(workflow_id), safe=""), action)
+
+    def _file_field(self):
+        return "toolDataFileId" if self.resource == "tools" else "workflowDataFileId"
+
+    @staticmethod
+    def _job(response, action):
+        job_id = pick(response, *DOCK_ID_KEYS)
+        if not isinstance(job_id, str):
+            raise FlowError("%s: the %s response carries no dock status id (dock-statusId / dockStatusId)" % (PROVIDER, action))
+        return {
+            "dock_status_id": job_id,
+            "action": action,
+            "status": str(response.get("status") or IN_PROGRESS).upper(),
+            "workflow_id": pick(response, "workflowId", "toolId"),
+            "export_job_id": response.get("exportJobId"),
+            "download_url": download_url_of(response),
+            "reason": failure_reason(response),
+        }
+
+    # -- jobs ---------------------------------------------------------------------------------------
+    def dock_status(self, dock_status_id):
+        return self.http.json("GET", "/api/public/dock-status/%s" % quote(str(dock_status_id), safe=""), safe_to_retry=True)
+
+    def wait(self, job, what):
+        """Poll the job's dock status to SUCCESS; FAILED or a timeout raises KoreaiJobError. Returns the job with timings."""
+        started = self._clock()
+        polls = 0
+        status = job["status"]
+        doc = None
+        deadline = started + self.wait_timeout
+        while True:
+            if status == SUCCESS:
+                break
+            if status == FAILED:
+                reason = failure_reason(doc) if doc is not None else job.get("reason")
+                detail = ": %s" % reason if reason else " (no reason given)"
+                raise KoreaiJobError("%s %s failed: dock status %s is FAILED%s" % (PROVIDER, what, job["dock_status_id"], detail),
+                                     job["dock_status_id"], status, reason)
+            now = self._clock()
+            if polls and now >= deadline:
+                raise KoreaiJobError("%s %s did not finish within wait_timeout=%ss: dock status %s is still %s"
+                                     % (PROVIDER, what, _num(self.wait_timeout), job["dock_status_id"], status),
+                                     job["dock_status_id"], status)
+            if polls:
+                self._sleep(max(0.0, min(self.poll_interval, deadline - now)))
+            doc = self.dock_status(job["dock_status_id"])
+            polls += 1
+            status = str(doc.get("status") or "").upper() or IN_PROGRESS
+            job["download_url"] = download_url_of(doc) or job.get("download_url")
+        job["status"] = status
+        job["polls"] = polls
+        job["seconds"] = round(self._clock() - started, 3)
+        return job
+
+    # -- export -------------------------------------------------------------------------------------
+    def start_export(self, workflow_id, flow_id=None):
+        params = {"flowId": flow_id} if flow_id else None
+        response = self.http.json("POST", self._item(workflow_id, "export"), safe_to_retry=True, params=params)
+        return self._job(response, "EXPORT")
+
+    def download(self, job):
+        url = job.get("download_url")
+        if not url:
+            raise FlowError("%s export %s (dock status %s) finished without a download URL" % (PROVIDER, job.get("export_job_id"), job["dock_status_id"]))
+        resp = self.http.request("GET", url, safe_to_retry=True, expected=(200,), headers={"Accept": "application/zip, application/octet-stream, */*"})
+        return resp.content
+
+    def export_package(self, workflow_id, flow_id=None, jobs=None):
+        """Export ``workflow_id`` and return its three documents.
+
+        A download URL that answers 403/404/410 (missing or expired) gets one fresh export job.
+        """
+        for attempt in (1, 2):
+            job = self.wait(self.start_export(workflow_id, flow_id), "export of workflow %s" % workflow_id)
+            if jobs is not None:
+                jobs.append(_job_report(job))
+            try:
+                data = self.download(job)
+            except ApiError as exc:
+                if exc.status in EXPIRED_STATUSES and attempt == 1:
+                    continue
+                if exc.status in EXPIRED_STATUSES:
+                    detail = ": %s" % exc.message if exc.message else ""
+                    raise FlowError("%s export of workflow %s: the download URL of export job %s (dock status %s) is missing or expired "
+                                    "(HTTP %s%s), also after a fresh export"
+                                    % (PROVIDER, workflow_id, job.get("export_job_id"), job["dock_status_id"], exc.status, detail)) from None
+                raise
+            return read_zip(data, "export %s of workflow %s" % (job.get("export_job_id") or job["dock_status_id"], workflow_id))
+        return None  # not reached: the second attempt returns or raises
+
+    # -- import / deploy ----------------------------------------------------------------------------
+    def upload(self, name, content):
+        """Upload one package file (``fileContext=bulkImport``); returns its fileId.
+
+        Safe to retry: an upload that is sent twice only leaves an unused file behind.
+        """
+        response = self.http.json("POST", "/api/public/files", safe_to_retry=True,
+                                  files={"file": (name, content, "application/json")}, data={"fileContext": "bulkImport"})
+        file_id = pick(response, "fileId", "_id", "id")
+        if not isinstance(file_id, str):
+            raise FlowError("%s: the upload of %s returned no fileId" % (PROVIDER, name))
+        return file_id
+
+    def upload_package(self, docs):
+        ids = {}
+        for key in DOC_KEYS:
+            ids[key] = self.upload(FILE_OF[key], dumps(docs[key]).encode("utf-8"))
+        return {self._file_field(): ids["app_definition"], "flowDataFileId": ids["flow_definition"], "envVariablesFileId": ids["env_variables"]}
+
+    def import_existing(self, workflow_id, file_ids):
+        """Import into an existing workflow (a new in-development version). Replace-style: safe to retry."""
+        response = self.http.json("POST", self._item(workflow_id, "import"), safe_to_retry=True, json=file_ids)
+        return self._job(response, "IMPORT")
+
+    def import_new(self, name, file_ids):
+        """Import as a new workflow. NOT safe to retry: each call may mint a new workflow."""
+        body = dict(file_ids)
+        body["toolName" if self.resource == "tools" else "workflowName"] = name
+        response = self.http.json("POST", "/api/public/%s/import" % self.resource, safe_to_retry=False, json=body)
+        return self._job(response, "IMPORT")
+
+    def deploy(self, workflow_id):
+        """Deploy the latest version (asynchronously; the caller polls). Deploying twice is harmless: safe to retry."""
+        response = self.http.json("POST", self._item(workflow_id, "deploy"), safe_to_retry=True, json={"isAsync": True})
+        return self._job(response, "DEPLOY")
+
+
+def _num(value):
+    return ("%g" % value) if isinstance(value, float) else str(value)
+
+
+def _job_report(job):
+    return {key: job.get(key) for key in ("dock_status_id", "action", "status", "export_job_id", "polls", "seconds")}
+
+
+# ---------------------------------------------------------------------------------------------------
+# adapter
+
+
+class KoreAIAdapter(Adapter):
+    """Reconciles one workflow package with one target workflow (see the module docstring for deploy semantics)."""
+
+    provider = PROVIDER
+
+    def __init__(self, client, env_overrides=None, deploy=False, flow_id=None, add_secret=None, warn=None):
+        self.client = client
+        self.env_overrides = dict(env_overrides or {})
+        self.deploy = deploy
+        self.flow_id = flow_id
+        self._add_secret = add_secret or (lambda value: None)
+        self._warn = warn or (lambda msg: None)
+        self._lock = threading.Lock()
+        self._masked_names = set(self.env_overrides)
+        self._secret_values = set()
+        for value in self.env_overrides.values():
+            self._secret(override_text(value))
+
+    # -- secrets ------------------------------------------------------------------------------------
+    def _secret(self, value):
+        if value in (None, ""):
+            return
+        value = str(value)
+        with self._lock:
+            self._secret_values.add(value)
+        # Very short values (flags, ports) would mangle every output string; they are masked structurally.
+        if len(value) >= 4:
+            self._add_secret(value)
+            self.client.http.add_secret(value)
+
+    def learn_secrets(self, docs):
+        """Record the secure variables of a package (desired or read from the target)."""
+        if not docs:
+            return
+        env = docs.get("env_variables")
+        names = secure_names(env)
+        with self._lock:
+            self._masked_names.update(names)
+        for value in env_values(env, names) + env_values(env, list(self.env_overrides)):
+            self._secret(value)
+
+    def mask(self, doc):
+        if doc is None:
+            return None
+        with self._lock:
+            names = set(self._masked_names)
+            values = sorted((v for v in self._secret_values if len(v) >= 4), key=len, reverse=True)
+        out = copy.deepcopy(doc)
+        if isinstance(out, dict) and "env_variables" in out:
+            out["env_variables"] = mask_env(out["env_variables"], names)
+        return _scrub(out, values)
+
+    # -- engine interface ---------------------------------------------------------------------------
+    def read(self, item):
+        workflow_id = item.data.get("id")
+        if not workflow_id:
+            return None  # import as a new workflow: there is no lookup API
+        docs = self.client.export_package(workflow_id, self.flow_id, jobs=item.data.setdefault("jobs", []))
+        self.learn_secrets(docs)
+        return docs
+
+    def prepare(self, item):
+        desired = dict(item.desired)
+        source = item.data.get("env_source", FILE_OF["env_variables"])
+        desired["env_variables"] = apply_env_overrides(desired["env_variables"], self.env_overrides, source)
+        self.learn_secrets(desired)
+        return desired
+
+    def normalise(self, doc, item):
+        return normalise_package(doc)
+
+    def _run(self, item, job, what):
+        try:
+            return self.client.wait(job, what)
+        finally:
+            item.data.setdefault("jobs", []).append(_job_report(job))
+
+    def _deploy_and_verify(self, item, desired, before):
+        workflow_id = item.data["id"]
+        if self.deploy:
+            self._run(item, self.client.deploy(workflow_id), "deploy of workflow %s" % workflow_id)
+            item.data["deployed"] = True
+        current = self.client.export_package(workflow_id, self.flow_id, jobs=item.data["jobs"])
+        self.learn_secrets(current)
+        got, want = normalise_package(current), normalise_package(desired)
+        if got == want:
+            return
+        if not self.deploy and before is not None and got == normalise_package(before):
+            self._warn("koreai workflow %s: imported as a new in-development version, but the export API still returns the deployed version, "
+                       "so the import cannot be verified and the next run will import again; deploy it (deploy: true) to publish it" % workflow_id)
+            return
+        differing = [FILE_OF[k] for k in DOC_KEYS if got.get(k) != want.get(k)]
+        detail = ""
+        if got.get("env_variables") != want.get("env_variables"):
+            kept = _env_differences(got.get("env_variables"), want.get("env_variables"))
+            if kept:
+                detail = "; variables whose value differs from the package: %s (the import API may keep existing values)" % ", ".join(kept)
+        raise FlowError("%s workflow %s: after the import%s the exported workflow differs from the package in %s%s"
+                        % (PROVIDER, workflow_id, " and deploy" if self.deploy else "", ", ".join(differing), detail))
+
+    def create(self, item, desired):
+        name = item.name
+        ids = self.client.upload_package(desired)
+        try:
+            job = self.client.import_new(name, ids)
+        except ApiError as exc:
+            if exc.status is None or exc.status >= 500:
+                raise FlowError("%s: import of new workflow '%s' may or may not have reached the server (%s); it was not resent. "
+                                "Check the account for a workflow of that name before running again" % (PROVIDER, name, exc)) from None
+            raise
+        if job.get("workflow_id"):
+            item.data["id"] = job["workflow_id"]
+        self._run(item, job, "import of new workflow '%s'%s" % (name, " (%s)" % job["workflow_id"] if job.get("workflow_id") else ""))
+        if not item.data.get("id"):
+            raise FlowError("%s: the import of new workflow '%s' succeeded but returned no workflowId" % (PROVIDER, name))
+        self._deploy_and_verify(item, desired, None)
+
+    def update(self, item, desired, current):
+        workflow_id = item.data["id"]
+        ids = self.client.upload_package(desired)
+        self._run(item, self.client.import_existing(workflow_id, ids), "import into workflow %s" % workflow_id)
+        self._deploy_and_verify(item, desired, current)
+
+    def delete(self, item, current):
+        raise FlowError("%s: the public API cannot delete a workflow (UI only)" % PROVIDER)
+
+    def restore(self, item, previous):
+        if previous is None:
+            raise FlowError("%s: cannot remove workflow %s created in this run: the public API has no delete" % (PROVIDER, item.data.get("id")))
+        self.update(item, previous, None)
+
+    def finalise(self, item, current, check_mode):
+        return False, {}
+
+    def result_fields(self, item, current):
+        return {"workflow_id": item.data.get("id"), "deployed": bool(item.data.get("deployed")), "jobs": list(item.data.get("jobs") or [])}
+
+    def backup_name(self, item):
+        return safe_name(str(item.data.get("id") or item.name or item.key)) + ".json"
+
+
+def _env_differences(got, want):
+    def values(doc):
+        items, mapping = _env_container(doc)
+        if items is not None:
+            return {_var_name(i): i.get("value") for i in items if isinstance(i, dict)}
+        if mapping is not None:
+            return {k: (v.get("value") if isinstance(v, dict) else v) for k, v in mapping.items()}
+        return {}
+    have, wanted = values(got), values(want)
+    return sorted(str(k) for k in set(have) | set(wanted) if have.get(k) != wanted.get(k))
+
+
+def _scrub(node, values):
+    if not values:
+        return node
+    if isinstance(node, dict):
+        return {(_scrub(k, values) if isinstance(k, str) else k): _scrub(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_scrub(v, values) for v in node]
+    if isinstance(node, str):
+        for value in values:
+            if value in node:
+                node = node.replace(value, MASK)
+    return node
+
+
+# ---------------------------------------------------------------------------------------------------
+# module entry points
+
+CONNECTION_SPEC = {
+    "base_url": {"type": "str", "required": True, "fallback": env("KOREAI_BASE_URL")},
+    "api_key": {"type": "str", "required": True, "no_log": True, "fallback": env("KOREAI_API_KEY")},
+    "resource": {"type": "str", "default": "workflows", "choices": ["workflows", "tools"]},
+    "poll_interval": {"type": "float", "default": 2},
+    "wait_timeout": {"type": "float", "default": 600},
+}
+
+
+def client_from(flow_module):
+    params = flow_module.params
+    options = flow_module.http_options()
+    return KoreAIClient(params["base_url"], params["api_key"], resource=params["resource"], poll_interval=params["poll_interval"],
+                        wait_timeout=params["wait_timeout"], **options)
+
+
+def workflow_info(client, adapter, workflow_ids, include_content, parallel=4):
+    """Export each workflow in memory: fingerprint, (masked) documents and job timings."""
+    def one(workflow_id):
+        jobs = []
+        docs = client.export_package(workflow_id, None, jobs=jobs)
+        adapter.learn_secrets(docs)
+        normal = normalise_package(docs)
+        entry = {"workflow_id": workflow_id, "fingerprint": fingerprint(normal), "jobs": jobs, "backup_file": None,
+                 "files": {FILE_OF[k]: fingerprint(normal[k]) for k in DOC_KEYS},
+                 "env_variables": sorted(env_names(normal["env_variables"])),
+                 "secure_variables": sorted(secure_names(normal["env_variables"]))}
+        if include_content:
+            entry["content"] = {FILE_OF[k]: v for k, v in adapter.mask(normal).items()}
+        return entry
+
+    ids = list(workflow_ids)
+    if len(ids) <= 1 or parallel <= 1:
+        return [one(i) for i in ids]
+    with ThreadPoolExecutor(max_workers=min(parallel, len(ids))) as pool:
+        return list(pool.map(one, ids))
+
+
+def dock_status_info(client, dock_status_id):
+    doc = client.dock_status(dock_status_id)
+    return {
+        "dock_status_id": pick(doc, *DOCK_ID_KEYS) or dock_status_id,
+        "status": str(doc.get("status") or "").upper() or None,
+        "action": doc.get("action"),
+        "job_type": doc.get("jobType"),
+        "workflow_id": pick(doc, "workflowId", "toolId"),
+        "export_job_id": doc.get("exportJobId"),
+        "percentage_complete": doc.get("percentageComplete"),
+        "reason": failure_reason(doc) if str(doc.get("status") or "").upper() == FAILED else None,
+        "has_download_url": bool(download_url_of(doc)),
+    }
+
+
+def check_dest(dest, fmt):
+    if fmt == "zip" and os.path.isdir(dest):
+        raise FlowError("dest %s is a directory; with format=zip dest is the zip file to write" % dest)
+    if fmt == "files" and os.path.exists(dest) and not os.path.isdir(dest):
+        raise FlowError("dest %s exists and is not a directory; with format=files dest is the directory for %s" % (dest, ", ".join(PACKAGE_FILES)))

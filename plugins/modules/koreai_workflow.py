@@ -1,0 +1,292 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: koreai_workflow
+short_description: Export, import and deploy Kore.ai AI for Process workflows
+version_added: 0.1.0
+description:
+  - Exports a Kore.ai AI for Process workflow to files (O(state=exported)), or brings a workflow in line with a package of
+    files (O(state=present)), importing and optionally deploying only when something differs.
+  - A package is the three JSON documents of a Kore.ai workflow export, C(flow_definition.json), C(app_definition.json)
+    and C(env_variables.json), either in a directory or in a zip.
+  - The public API has no list or get call, so the current state of a workflow is always read with an export job
+    (start the export, poll the dock status until C(SUCCESS) or C(FAILED), download the zip).
+  - Server-owned metadata (C(_id), C(workflowId), C(createdOn), C(updatedOn) and similar keys at the top level of the
+    documents and of each variable) is ignored when comparing and is not written to files; variables are compared and
+    written sorted by key.
+author:
+  - flowops.flows contributors (@flowops)
+options:
+  state:
+    description:
+      - V(exported) writes the workflow O(workflow_id) to O(dest). A file is rewritten only when its content changes.
+      - V(present) makes the workflow hold the package in O(src).
+        With O(workflow_id), the target's current definition is exported and compared; only if it differs are the three
+        files uploaded and imported into the existing workflow (which creates a new in-development version).
+        Without O(workflow_id), the package is imported as a new workflow named O(name) and its new id is returned.
+    type: str
+    choices: [present, exported]
+    default: present
+  workflow_id:
+    description:
+      - The workflow id (C(a-<uuid>)). Required for O(state=exported).
+      - For O(state=present), the existing workflow to import into. Leave it out (and set O(name)) to create a new workflow.
+    type: str
+  flow_id:
+    description:
+      - The callflow id of the version to export (sent as the C(flowId) query parameter).
+      - Without it, the API exports the deployed version, or the latest version when the workflow was never deployed.
+    type: str
+  name:
+    description:
+      - Name of the new workflow when O(state=present) and O(workflow_id) is not set. Names are unique per account.
+      - Importing as a new workflow is not idempotent and is never retried automatically, because the API cannot look a
+        workflow up by name. Record the returned RV(workflow_id) and pass it as O(workflow_id) on later runs.
+      - With O(workflow_id) it is only used in messages.
+    type: str
+  src:
+    description:
+      - The package to import with O(state=present), a directory holding C(flow_definition.json), C(app_definition.json)
+        and C(env_variables.json), or a zip of them (as exported by the product or by O(state=exported)).
+    type: path
+  dest:
+    description:
+      - Where O(state=exported) writes; a directory for O(format=files), the zip file for O(format=zip).
+    type: path
+  format:
+    description:
+      - V(files) writes the three documents as canonical JSON (sorted keys, 2-space indent, trailing newline).
+      - V(zip) writes one zip with the same three canonical documents, sorted, with fixed timestamps and permissions, so that
+        an unchanged workflow gives byte-identical zips.
+    type: str
+    choices: [files, zip]
+    default: files
+  env_overrides:
+    description:
+      - Environment variable key to value, applied to C(env_variables.json) before comparing and importing, so each
+        environment keeps its own URLs and credentials.
+      - Every key must exist in the package. Values are sent as strings (V(8080) becomes V("8080")).
+      - These values, and those of variables marked secure, are masked in diffs and results.
+    type: dict
+    default: {}
+  deploy:
+    description:
+      - With O(state=present), deploy the workflow after an import (asynchronously, polling the dock status to the end).
+      - The API cannot say whether a workflow is deployed. An export without O(flow_id) returns the deployed version, so when
+        the deployed version is behind the package the comparison differs and the module imports and deploys.
+        When the package equals what the export returns, nothing is imported or deployed.
+      - With V(false), an import into a workflow that has a deployed version cannot be verified (the export still returns the
+        deployed version), the module warns, and the next run imports again until the version is deployed.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - flowops.flows.koreai
+  - flowops.flows.common
+  - flowops.flows.common.attributes
+notes:
+  - Exported files hold the values of environment variables in clear text, including credentials. Keep them out of version
+    control or scrub them, and use O(env_overrides) to supply per-environment values.
+  - Values shorter than 4 characters are masked in the documents, but not in free text, to keep output readable.
+  - A job that ends C(FAILED) or is still running after O(wait_timeout) fails the task with the dock status id; nothing is
+    imported after a failed or unfinished export.
+  - With a directory O(src) or a zip, missing files, files that are not JSON and Descope or DaVinci exports are refused
+    before any call to the API.
+seealso:
+  - module: flowops.flows.koreai_workflow_info
+"""
+
+EXAMPLES = r"""
+- name: Export a workflow to three canonical JSON files
+  flowops.flows.koreai_workflow:
+    base_url: https://agent-platform.kore.ai
+    api_key: "{{ koreai_api_key }}"
+    workflow_id: a-1f0c7d52-7b9e-5c2d-9a41-3e8b0f6d2c11
+    state: exported
+    dest: workflows/orders
+  delegate_to: localhost
+
+- name: Export the same workflow as a deterministic zip
+  flowops.flows.koreai_workflow:
+    base_url: https://agent-platform.kore.ai
+    api_key: "{{ koreai_api_key }}"
+    workflow_id: a-1f0c7d52-7b9e-5c2d-9a41-3e8b0f6d2c11
+    state: exported
+    format: zip
+    dest: backups/orders.zip
+  delegate_to: localhost
+
+- name: Promote the package into the production workflow with production values, and deploy it
+  flowops.flows.koreai_workflow:
+    base_url: "{{ prod_koreai_base_url }}"
+    api_key: "{{ prod_koreai_api_key }}"
+    workflow_id: "{{ prod_orders_workflow_id }}"
+    src: workflows/orders
+    env_overrides:
+      ORDERS_API_URL: https://orders.example.com/api
+      ORDERS_API_TOKEN: "{{ prod_orders_api_token }}"
+    deploy: true
+  delegate_to: localhost
+
+- name: Create a new workflow from a product export (not idempotent; keep the returned id)
+  flowops.flows.koreai_workflow:
+    base_url: "{{ koreai_base_url }}"
+    api_key: "{{ koreai_api_key }}"
+    name: Orders assistant
+    src: Orders assistant.zip
+  delegate_to: localhost
+  register: created
+
+- name: Show the new workflow id
+  ansible.builtin.debug:
+    msg: "{{ created.workflow_id }}"
+"""
+
+RETURN = r"""
+msg:
+  description: Summary of what was done.
+  returned: always
+  type: str
+  sample: 1 updated
+workflow_id:
+  description: The workflow id (for a workflow created by this task, its new id; V(null) in check mode).
+  returned: always
+  type: str
+  sample: a-1f0c7d52-7b9e-5c2d-9a41-3e8b0f6d2c11
+flows:
+  description: One entry for the workflow.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The workflow id, or the name for a workflow not created yet.
+      type: str
+      returned: always
+    name:
+      description: The workflow name when known.
+      type: str
+      returned: always
+    action:
+      description: V(created), V(updated), V(unchanged), V(exported) or V(failed).
+      type: str
+      returned: always
+    changed:
+      description: Whether this workflow (or its files) changed.
+      type: bool
+      returned: success
+    fingerprint:
+      description: C(sha256:) of the canonical normalised package (desired package for V(present), exported one for V(exported)).
+      type: str
+      returned: success
+    backup_file:
+      description: File holding the target's package as it was before the import (with O(backup_dir)).
+      type: str
+      returned: success
+    workflow_id:
+      description: The workflow id.
+      type: str
+      returned: success
+    deployed:
+      description: Whether this task deployed the workflow.
+      type: bool
+      returned: success
+    jobs:
+      description: The asynchronous jobs run, in order, with their dock status id, action, final status, number of polls and seconds.
+      type: list
+      elements: dict
+      returned: success
+    files:
+      description: Files written or checked by O(state=exported).
+      type: list
+      elements: str
+      returned: when O(state=exported)
+    error:
+      description: Why this workflow failed.
+      type: str
+      returned: on failure
+diff:
+  description: Before/after of the normalised package (secure and overridden values masked).
+  returned: changed and diff mode
+  type: list
+  elements: dict
+"""
+
+import os
+
+from ansible_collections.flowops.flows.plugins.module_utils._koreai import (
+    CONNECTION_SPEC,
+    DOC_KEYS,
+    FILE_OF,
+    KoreAIAdapter,
+    check_dest,
+    client_from,
+    load_package,
+    package_files,
+)
+from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Engine, Item
+
+ARGUMENT_SPEC = {
+    "state": {"type": "str", "default": "present", "choices": ["present", "exported"]},
+    "workflow_id": {"type": "str"},
+    "flow_id": {"type": "str"},
+    "name": {"type": "str"},
+    "src": {"type": "path"},
+    "dest": {"type": "path"},
+    "format": {"type": "str", "default": "files", "choices": ["files", "zip"]},
+    "env_overrides": {"type": "dict", "default": {}, "no_log": False},
+    "deploy": {"type": "bool", "default": False},
+}
+
+
+def run(flow_module):
+    params = flow_module.params
+    for value in (params["env_overrides"] or {}).values():
+        if isinstance(value, str) and len(value) >= 4:
+            flow_module.add_secret(value)
+    client = client_from(flow_module)
+    adapter = KoreAIAdapter(client, env_overrides=params["env_overrides"], deploy=params["deploy"], flow_id=params["flow_id"],
+                            add_secret=flow_module.add_secret, warn=flow_module.warn)
+    try:
+        if params["state"] == "exported":
+            check_dest(params["dest"], params["format"])
+            item = Item(params["workflow_id"], name=params["name"], data={"id": params["workflow_id"]})
+            engine = Engine(adapter, **flow_module.engine_options())
+            report = engine.export([item], lambda it, current: package_files(params["dest"], adapter.normalise(current, it), params["format"]))
+        else:
+            desired = load_package(params["src"])
+            key = params["workflow_id"] or params["name"]
+            data = {"env_source": _env_source(params["src"])}
+            if params["workflow_id"]:
+                data["id"] = params["workflow_id"]
+            item = Item(key, name=params["name"], desired=desired, source=params["src"], data=data)
+            options = flow_module.engine_options()
+            options["verify"] = False  # the adapter verifies after import (and deploy) itself: see _koreai.py
+            report = Engine(adapter, **options).apply([item], "present")
+    finally:
+        client.close()
+    flows = report.get("flows") or [{}]
+    flow_module.exit_report(report, workflow_id=flows[0].get("workflow_id"))
+
+
+def _env_source(src):
+    return os.path.join(src, FILE_OF[DOC_KEYS[2]]) if os.path.isdir(src) else "%s!%s" % (src, FILE_OF[DOC_KEYS[2]])
+
+
+def main():
+    flow_module = FlowModule(
+        ARGUMENT_SPEC,
+        CONNECTION_SPEC,
+        required_if=[("state", "exported", ("workflow_id", "dest")), ("state", "present", ("src",))],
+        required_one_of=[("workflow_id", "name")],
+    )
+    flow_module.run(lambda: run(flow_module))
+
+
+if __name__ == "__main__":
+    main()

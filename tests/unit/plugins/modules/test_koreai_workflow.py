@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright: flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""koreai_workflow end to end in-process, against the fake Kore.ai transport of test_koreai."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+
+import pytest
+import requests
+
+from ansible_collections.flowops.flows.plugins.modules import koreai_workflow
+from ansible_collections.flowops.flows.plugins.module_utils._koreai import FILE_OF, build_zip
+from ansible_collections.flowops.flows.tests.unit.plugins.modules.utils import run_module
+from ansible_collections.flowops.flows.tests.unit.plugins.module_utils.test_koreai import BASE, KEY, PACKAGE, FakeKoreAI, package
+
+
+@pytest.fixture
+def fake(mocker):
+    server = FakeKoreAI({"a-1": PACKAGE})
+    mocker.patch.object(requests.Session, "get_adapter", lambda self, url: server)
+    return server
+
+
+def args(**kwargs):
+    base = {"base_url": BASE, "api_key": KEY, "poll_interval": 0, "wait_timeout": 5}
+    base.update(kwargs)
+    return base
+
+
+def write_dir(path, docs):
+    path.mkdir(parents=True, exist_ok=True)
+    for key, doc in docs.items():
+        (path / FILE_OF[key]).write_text(json.dumps(doc))
+    return str(path)
+
+
+def test_export_files_then_unchanged(fake, capfd, tmp_path):
+    dest = tmp_path / "out"
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-1", dest=str(dest)))
+    assert code == 0 and result["changed"] is True and result["flows"][0]["action"] == "exported"
+    first = {name: (dest / name).read_bytes() for name in FILE_OF.values()}
+    assert first["app_definition.json"].endswith(b"}\n")
+    mtimes = {name: os.stat(dest / name).st_mtime_ns for name in FILE_OF.values()}
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-1", dest=str(dest)))
+    assert result["changed"] is False and result["flows"][0]["action"] == "unchanged"
+    assert {name: os.stat(dest / name).st_mtime_ns for name in FILE_OF.values()} == mtimes
+    assert fake.writes() == []
+
+
+def test_export_zip_is_byte_stable(fake, capfd, tmp_path):
+    dest = tmp_path / "orders.zip"
+    run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-1", dest=str(dest), format="zip"))
+    data = dest.read_bytes()
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-1", dest=str(dest), format="zip"))
+    assert code == 0 and result["changed"] is False and dest.read_bytes() == data
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert sorted(archive.namelist()) == sorted(FILE_OF.values())
+
+
+def test_export_check_mode_writes_nothing(fake, capfd, tmp_path):
+    dest = tmp_path / "out"
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-1", dest=str(dest)), check_mode=True)
+    assert code == 0 and result["changed"] is True and not dest.exists()
+
+
+def test_present_contract_check_apply_reapply_check(fake, capfd, tmp_path):
+    src = write_dir(tmp_path / "pkg", package(app_definition={"name": "Orders v2"}))
+    overrides = {"API_URL": "https://prod.example.com", "API_TOKEN": "prod-token-secret"}
+    task = args(workflow_id="a-1", src=src, env_overrides=overrides, deploy=True)
+    code, result, raw = run_module(koreai_workflow.main, capfd, task, check_mode=True, diff=True)
+    assert code == 0 and result["changed"] is True and fake.writes() == []
+    assert "prod-token-secret" not in raw and "https://prod.example.com" not in raw and "dev-token-abcdef" not in raw
+    assert "Orders v2" in raw
+    code, result, raw = run_module(koreai_workflow.main, capfd, task)
+    assert code == 0 and result["changed"] is True and result["workflow_id"] == "a-1" and result["flows"][0]["deployed"] is True
+    assert "prod-token-secret" not in raw
+    assert fake.workflows["a-1"]["deployed"]["env_variables"][1]["value"] == "prod-token-secret"
+    writes = len(fake.writes())
+    code, result, _out = run_module(koreai_workflow.main, capfd, task)
+    assert result["changed"] is False and len(fake.writes()) == writes
+    code, result, _out = run_module(koreai_workflow.main, capfd, task, check_mode=True)
+    assert result["changed"] is False and len(fake.writes()) == writes
+
+
+def test_present_from_zip_creates_new_workflow(fake, capfd, tmp_path):
+    src = tmp_path / "Orders.zip"
+    src.write_bytes(build_zip(PACKAGE))
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(name="Orders copy", src=str(src)))
+    assert code == 0 and result["changed"] is True and result["flows"][0]["action"] == "created"
+    assert result["workflow_id"] in fake.workflows
+
+
+@pytest.mark.parametrize("breakage, message", [
+    ("missing", "missing env_variables.json"),
+    ("not_json", "app_definition.json: line 1, column 1"),
+    ("descope", "Descope flow export"),
+    ("davinci", "DaVinci"),
+])
+def test_bad_zip_input_fails_with_zero_calls(fake, capfd, tmp_path, breakage, message):
+    members = {FILE_OF[k]: json.dumps(v) for k, v in PACKAGE.items()}
+    if breakage == "missing":
+        del members["env_variables.json"]
+    elif breakage == "not_json":
+        members["app_definition.json"] = "nope"
+    elif breakage == "descope":
+        members["flow_definition.json"] = json.dumps({"flowId": "sign-up", "metadata": {}, "contents": {}, "screens": []})
+    else:
+        members["flow_definition.json"] = json.dumps({"flowId": "1", "companyId": "c", "graphData": {}})
+    src = tmp_path / "bad.zip"
+    with zipfile.ZipFile(src, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(workflow_id="a-1", src=str(src)))
+    assert code == 1 and message in result["msg"] and "bad.zip" in result["msg"]
+    assert fake.calls == []
+
+
+def test_job_failed_fails_task_with_job_id(fake, capfd, tmp_path):
+    fake.outcome["IMPORT"] = "FAILED"
+    src = write_dir(tmp_path / "pkg", package(app_definition={"name": "Orders v2"}))
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(workflow_id="a-1", src=src, deploy=True))
+    assert code == 1 and "dock status ds-" in result["msg"] and "Incompatible workflow version" in result["msg"]
+    assert result["flows"][0]["action"] == "failed"
+    assert not any(c[1].endswith("/deploy") for c in fake.calls)
+
+
+def test_invalid_key_message_has_no_key(fake, capfd, tmp_path):
+    code, result, raw = run_module(koreai_workflow.main, capfd, args(api_key="kg-not-the-key-5555", state="exported", workflow_id="a-1",
+                                                                     dest=str(tmp_path / "o")))
+    assert code == 1 and "HTTP 401" in result["msg"] and "kg-not-the-key-5555" not in raw
+
+
+def test_unknown_override_is_rejected_before_any_write(fake, capfd, tmp_path):
+    src = write_dir(tmp_path / "pkg", PACKAGE)
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(workflow_id="a-1", src=src, env_overrides={"NOPE": "x"}))
+    assert code == 1 and "'NOPE' not defined" in result["msg"]
+    assert fake.writes() == []
+
+
+def test_argument_rules(fake, capfd, tmp_path):
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-1"))
+    assert code == 1 and "dest" in result["msg"]
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(src=str(tmp_path)))
+    assert code == 1 and "workflow_id, name" in result["msg"]
+    (tmp_path / "f").write_text("x")
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-1", dest=str(tmp_path / "f")))
+    assert code == 1 and "not a directory" in result["msg"]

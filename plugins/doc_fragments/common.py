@@ -37,7 +37,7 @@ options:
   backup_dir:
     description:
       - Directory where the current target document is saved before it is overwritten or deleted.
-      - One file per flow and write, named after the flow and the time; the path is returned as RV(flows[].backup_file).
+      - One file per flow and write, named after the flow and the time; modules that write return its path as C(backup_file) for each flow.
     type: path
 requirements:
   - requests >= 2.31

@@ -41,6 +41,8 @@ Adapter interface (duck-typed; see ``Adapter`` for the defaults):
     Extra per-flow result fields (``id``, ``version`` ...).
 ``backup_name(item)``
     File name (one path component) for the backup of this item.
+``backup_document(item, current)``
+    What the backup file holds (default: ``current``); an adapter leaves secret values out here.
 """
 
 from __future__ import annotations
@@ -141,6 +143,9 @@ class Adapter:
     def backup_name(self, item):
         return safe_name(str(item.key)) + ".json"
 
+    def backup_document(self, item, current):  # pylint: disable=unused-argument
+        return current
+
 
 def _read_bytes(path):
     try:
@@ -192,7 +197,7 @@ class Engine:
         name = self.adapter.backup_name(item)
         stem, ext = os.path.splitext(name)
         path = safe_join(base, "%s.%s%s" % (stem, _timestamp(), ext or ".json"))
-        write_if_changed(path, dumps(current), mode=0o600)
+        write_if_changed(path, dumps(self.adapter.backup_document(item, current)), mode=0o600)
         return path
 
     def _record_write(self, item, previous):
@@ -322,7 +327,7 @@ class Engine:
             msg += ". Written before the failure: %s" % ", ".join("%s (%s)" % (r.get("id"), r["action"]) for r in written)
             if self.rollback:
                 msg += "; rolled back from the pre-write state: %s" % (", ".join(str(x) for x in report.get("rolled_back") or []) or "none")
-        return msg
+        return msg + "."
 
     @staticmethod
     def _report(flows, diffs):

@@ -27,9 +27,14 @@ export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help test venv venv-oldest install lint sanity units emulator-tests integration e2e molecule oldest clean bench
+# The dev -> prod promotion of the sandbox estate (examples/) against the bundled emulator.
+demo: install
+	examples/demo.sh
+
+.PHONY: demo help test venv venv-oldest install lint sanity units emulator-tests integration e2e molecule oldest clean bench
 
 help:
+	@echo "make demo    - a dev -> prod promotion of six emulated environments (Descope, DaVinci, Kore.ai)"
 	@echo "make test    - set up venvs, install the collection privately, run lint, sanity, units, emulator, integration, e2e, molecule and the oldest-core run"
 	@echo "make bench   - emulator benchmark"
 	@echo "make clean   - remove venvs and build output"
@@ -61,7 +66,7 @@ install: venv
 	ansible-galaxy collection install --force -p $(INSTALL_DIR) $(BUILD)/dist/flowops-flows-*.tar.gz >/dev/null
 	@echo "installed flowops.flows into $(INSTALL_DIR)"
 
-lint: venv
+lint: install
 	ansible-lint --profile production --offline
 
 sanity: venv

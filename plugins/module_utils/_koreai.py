@@ -20,6 +20,20 @@ What the API lets us tell, and what this module therefore does (reference koreai
   (the module warns; the next run imports again until the version is deployed).
 - There is no way to ask whether a workflow is deployed, so "deployed version behind"
   is detected only through that comparison.
+
+Environment variables marked secure (``SECURE_FLAGS``) hold per-environment secrets that cannot be
+promoted between environments (reference 11: encrypted, may not survive export/import across tenants):
+
+- their value is left out of the normal form, so it is neither compared nor written to exported files
+  or backups (``include_secure_values`` writes it), except for variables set by ``env_overrides``,
+  whose value is compared (and masked in diffs);
+- on import into an existing workflow, a secure variable not set by ``env_overrides`` is sent with the
+  target's own value read by the export of this run (none when the target holds none). The API's
+  conflict policy on import is undocumented (reference 3.3, 12.7: the UI keeps existing values, the
+  emulator's default ``keep_existing``, reference 10.5, can also be ``overwrite``); sending the target's
+  value keeps the secret under either policy, and a value from another environment is never imported;
+- a new workflow gets the package's value, if any; a secure variable without a value is imported
+  without one (the API documents no rule against it, reference 3.2) and the module warns.
 """
 
 from __future__ import annotations
@@ -235,6 +249,71 @@ def apply_env_overrides(doc, overrides, source="env_variables.json"):
     return result
 
 
+def strip_secure_values(doc, keep=()):
+    """Copy of an env_variables document without the ``value`` of variables marked secure.
+
+    The variables and their flags stay (the package still declares them); names in ``keep`` (variables set by
+    ``env_overrides``) keep their value.
+    """
+    keep = set(keep or ())
+    result = copy.deepcopy(doc)
+    items, mapping = _env_container(result)
+    if items is not None:
+        for item in items:
+            if _is_secure(item) and _var_name(item) not in keep:
+                item.pop("value", None)
+    elif mapping is not None:
+        for name, item in mapping.items():
+            if _is_secure(item) and name not in keep:
+                item.pop("value", None)
+    return result
+
+
+def _value_of(doc, name):
+    """``(True, value)`` when variable ``name`` of ``doc`` holds a value (not null), else ``(False, None)``."""
+    items, mapping = _env_container(doc)
+    if items is not None:
+        for item in items:
+            if _var_name(item) == name:
+                return ("value" in item and item["value"] is not None), item.get("value")
+    elif mapping is not None and name in mapping:
+        item = mapping[name]
+        if isinstance(item, dict):
+            return ("value" in item and item["value"] is not None), item.get("value")
+        return item is not None, item
+    return False, None
+
+
+def keep_target_secure_values(doc, target, keep=()):
+    """Copy of a desired env_variables document for an import into an existing workflow.
+
+    For every variable marked secure and not in ``keep`` (set by env_overrides), the package's value is replaced
+    by the target's own value (read by this run's export), or left out when the target holds none. Whatever the
+    API's conflict policy on import (reference koreai.md 3.3, 12.7), the target keeps its secret and a value
+    from another environment is never imported.
+    """
+    keep = set(keep or ())
+    result = copy.deepcopy(doc)
+    items, mapping = _env_container(result)
+    if items is not None:
+        variables = [(_var_name(item), item) for item in items]
+    else:
+        variables = list((mapping or {}).items())
+    for name, item in variables:
+        if not _is_secure(item) or name in keep:
+            continue
+        found, value = _value_of(target, name)
+        item.pop("value", None)
+        if found:
+            item["value"] = copy.deepcopy(value)
+    return result
+
+
+def secure_without_value(doc):
+    """Names of secure variables that hold no value."""
+    return sorted(name for name in secure_names(doc) if _value_of(doc, name)[1] in (None, ""))
+
+
 def mask_env(doc, names):
     """Copy of an env_variables document with the values of ``names`` replaced by ``********``."""
     names = set(names)
@@ -361,11 +440,17 @@ def _env_sort_key(item):
     return (_var_name(item) or "", dumps(item))
 
 
-def normalise_package(docs):
-    """Comparable (and file) form: server metadata dropped, variables sorted by key."""
+def normalise_package(docs, secure_values=False, keep=()):
+    """Comparable (and file) form: server metadata dropped, variables sorted by key.
+
+    The value of a variable marked secure is left out (it is not compared and not written to files) unless
+    ``secure_values`` is true or its name is in ``keep`` (variables set by env_overrides).
+    """
     if docs is None:
         return None
     env = copy.deepcopy(docs.get("env_variables"))
+    if not secure_values:
+        env = strip_secure_values(env, keep)
     items, _mapping = _env_container(env)
     if items is not None:
         items[:] = sorted((_strip_top(i) for i in items), key=_env_sort_key)
@@ -567,9 +652,10 @@ class KoreAIAdapter(Adapter):
 
     provider = PROVIDER
 
-    def __init__(self, client, env_overrides=None, deploy=False, flow_id=None, add_secret=None, warn=None):
+    def __init__(self, client, env_overrides=None, deploy=False, flow_id=None, add_secret=None, warn=None, include_secure_values=False):
         self.client = client
         self.env_overrides = dict(env_overrides or {})
+        self.include_secure_values = include_secure_values
         self.deploy = deploy
         self.flow_id = flow_id
         self._add_secret = add_secret or (lambda value: None)
@@ -631,7 +717,20 @@ class KoreAIAdapter(Adapter):
         return desired
 
     def normalise(self, doc, item):
-        return normalise_package(doc)
+        # Secure values are not compared, except those set by env_overrides (the environment's own secret, managed explicitly).
+        return normalise_package(doc, keep=self.env_overrides)
+
+    def export_document(self, current):
+        """What state=exported writes: the normal form, secure values left out unless include_secure_values."""
+        return normalise_package(current, secure_values=self.include_secure_values)
+
+    def backup_document(self, item, current):
+        """The pre-write backup: the target's package as read, secure values left out unless include_secure_values."""
+        if current is None or self.include_secure_values:
+            return current
+        out = dict(current)
+        out["env_variables"] = strip_secure_values(current.get("env_variables"))
+        return out
 
     def _run(self, item, job, what):
         try:
@@ -646,10 +745,10 @@ class KoreAIAdapter(Adapter):
             item.data["deployed"] = True
         current = self.client.export_package(workflow_id, self.flow_id, jobs=item.data["jobs"])
         self.learn_secrets(current)
-        got, want = normalise_package(current), normalise_package(desired)
+        got, want = self.normalise(current, item), self.normalise(desired, item)
         if got == want:
             return
-        if not self.deploy and before is not None and got == normalise_package(before):
+        if not self.deploy and before is not None and got == self.normalise(before, item):
             self._warn("koreai workflow %s: imported as a new in-development version, but the export API still returns the deployed version, "
                        "so the import cannot be verified and the next run will import again; deploy it (deploy: true) to publish it" % workflow_id)
             return
@@ -664,6 +763,10 @@ class KoreAIAdapter(Adapter):
 
     def create(self, item, desired):
         name = item.name
+        empty = secure_without_value(desired.get("env_variables"))
+        if empty:
+            self._warn("koreai workflow '%s': secure variables %s have no value in the package, so the new workflow gets them without a value; "
+                       "set them with env_overrides" % (name, ", ".join(empty)))
         ids = self.client.upload_package(desired)
         try:
             job = self.client.import_new(name, ids)
@@ -680,10 +783,16 @@ class KoreAIAdapter(Adapter):
         self._deploy_and_verify(item, desired, None)
 
     def update(self, item, desired, current):
+        # A secure variable not set by env_overrides keeps the target's own value (see keep_target_secure_values).
+        desired = dict(desired)
+        desired["env_variables"] = keep_target_secure_values(desired["env_variables"], (current or {}).get("env_variables"), self.env_overrides)
+        self._import(item, desired, current)
+
+    def _import(self, item, desired, before):
         workflow_id = item.data["id"]
         ids = self.client.upload_package(desired)
         self._run(item, self.client.import_existing(workflow_id, ids), "import into workflow %s" % workflow_id)
-        self._deploy_and_verify(item, desired, current)
+        self._deploy_and_verify(item, desired, before)
 
     def delete(self, item, current):
         raise FlowError("%s: the public API cannot delete a workflow (UI only)" % PROVIDER)
@@ -691,7 +800,7 @@ class KoreAIAdapter(Adapter):
     def restore(self, item, previous):
         if previous is None:
             raise FlowError("%s: cannot remove workflow %s created in this run: the public API has no delete" % (PROVIDER, item.data.get("id")))
-        self.update(item, previous, None)
+        self._import(item, previous, None)  # the target's own package as read before the write, secure values included
 
     def finalise(self, item, current, check_mode):
         return False, {}

@@ -72,8 +72,21 @@ options:
         environment keeps its own URLs and credentials.
       - Every key must exist in the package. Values are sent as strings (V(8080) becomes V("8080")).
       - These values, and those of variables marked secure, are masked in diffs and results.
+      - The value of a variable marked secure is compared only when it is set here. This is how an environment's own
+        secret is managed explicitly; the value is masked in diffs and results.
+      - Set every secure variable here when creating a new workflow from a package exported without secure values;
+        otherwise the new workflow gets the variable without a value (the module warns).
     type: dict
     default: {}
+  include_secure_values:
+    description:
+      - Write the values of environment variables marked secure (a flag such as C(isSecured=true)) to the exported
+        files and zip (O(state=exported)) and to the backup files (O(backup_dir)).
+      - By default these values are left out. The variables and their flags are still written, so the package still
+        declares them.
+      - When V(true) and files are written, the module warns that secret values are written to disk in clear text.
+    type: bool
+    default: false
   deploy:
     description:
       - With O(state=present), deploy the workflow after an import (asynchronously, polling the dock status to the end).
@@ -89,8 +102,18 @@ extends_documentation_fragment:
   - flowops.flows.common
   - flowops.flows.common.attributes
 notes:
-  - Exported files hold the values of environment variables in clear text, including credentials. Keep them out of version
-    control or scrub them, and use O(env_overrides) to supply per-environment values.
+  - Exported files and backups leave out the values of environment variables marked secure, unless
+    O(include_secure_values=true). Values of variables that are not marked secure are written in clear text, so credentials
+    stored in them end up in the files. Keep such files out of version control or scrub them, and use O(env_overrides) to
+    supply per-environment values.
+  - The value of a variable marked secure is not compared, unless O(env_overrides) sets it. It cannot be promoted between
+    environments, because the platform encrypts it per account. A package that differs only in secure values is unchanged.
+  - When the module imports into an existing workflow, each secure variable that O(env_overrides) does not set keeps the
+    target's value. The module sends back the value read by its own export, because the API does not document whether an
+    import keeps or overwrites existing values. A secure value held in the package files is not imported into an existing
+    workflow.
+  - A new workflow (no O(workflow_id)) gets the package's secure values, if the package holds any, or the values from
+    O(env_overrides). A secure variable with neither is imported without a value, and the module warns.
   - Values shorter than 4 characters are masked in the documents, but not in free text, to keep output readable.
   - A job that ends C(FAILED) or is still running after O(wait_timeout) fails the task with the dock status id; nothing is
     imported after a failed or unfinished export.
@@ -184,7 +207,9 @@ flows:
       type: str
       returned: success
     backup_file:
-      description: File holding the target's package as it was before the import (with O(backup_dir)).
+      description:
+        - File holding the target's package as it was before the import (with O(backup_dir)).
+        - Values of secure variables are left out unless O(include_secure_values=true).
       type: str
       returned: success
     workflow_id:
@@ -210,7 +235,7 @@ flows:
       type: str
       returned: on failure
 diff:
-  description: Before/after of the normalised package (secure and overridden values masked).
+  description: Before/after of the normalised package (values of secure variables left out, values set by O(env_overrides) masked).
   returned: changed and diff mode
   type: list
   elements: dict
@@ -241,6 +266,7 @@ ARGUMENT_SPEC = {
     "format": {"type": "str", "default": "files", "choices": ["files", "zip"]},
     "env_overrides": {"type": "dict", "default": {}, "no_log": False},
     "deploy": {"type": "bool", "default": False},
+    "include_secure_values": {"type": "bool", "default": False},
 }
 
 
@@ -251,13 +277,16 @@ def run(flow_module):
             flow_module.add_secret(value)
     client = client_from(flow_module)
     adapter = KoreAIAdapter(client, env_overrides=params["env_overrides"], deploy=params["deploy"], flow_id=params["flow_id"],
-                            add_secret=flow_module.add_secret, warn=flow_module.warn)
+                            add_secret=flow_module.add_secret, warn=flow_module.warn, include_secure_values=params["include_secure_values"])
+    if params["include_secure_values"] and (params["state"] == "exported" or params["backup_dir"]):
+        flow_module.warn("include_secure_values: the values of secure environment variables are written to disk in clear text (%s)"
+                         % ("exported files" if params["state"] == "exported" else "backup files"))
     try:
         if params["state"] == "exported":
             check_dest(params["dest"], params["format"])
             item = Item(params["workflow_id"], name=params["name"], data={"id": params["workflow_id"]})
             engine = Engine(adapter, **flow_module.engine_options())
-            report = engine.export([item], lambda it, current: package_files(params["dest"], adapter.normalise(current, it), params["format"]))
+            report = engine.export([item], lambda it, current: package_files(params["dest"], adapter.export_document(current), params["format"]))
         else:
             desired = load_package(params["src"])
             key = params["workflow_id"] or params["name"]

@@ -24,7 +24,8 @@ options:
     elements: str
   include_content:
     description:
-      - Also return the three normalised documents. Values of variables marked secure are masked.
+      - Also return the three normalised documents. Values of variables marked secure are left out, as in the files
+        written by M(flowops.flows.koreai_workflow).
     type: bool
     default: false
   dock_status_id:
@@ -76,7 +77,10 @@ flows:
       type: str
       returned: always
     fingerprint:
-      description: C(sha256:) of the canonical normalised package (equal fingerprints mean equal packages).
+      description:
+        - C(sha256:) of the canonical normalised package (equal fingerprints mean equal packages).
+        - Values of variables marked secure are not part of it (they are not compared), so two environments with their own
+          secrets can have equal fingerprints.
       type: str
       returned: always
     files:
@@ -99,7 +103,7 @@ flows:
       elements: dict
       returned: always
     content:
-      description: The three normalised documents by file name, secure and short secret values masked.
+      description: The three normalised documents by file name, values of secure variables left out.
       type: dict
       returned: when O(include_content=true)
     backup_file:

@@ -541,3 +541,140 @@ def test_workflow_info_and_dock_status(fake, clock):
     job = client.start_export("a-1")
     client.dock_status(job["dock_status_id"])
     assert K.dock_status_info(client, job["dock_status_id"])["reason"] == "Incompatible workflow version"
+
+
+# ---------------------------------------------------------------------------------------------------- secure variables
+
+PROD_TOKEN = "prod-token-zyxwvu"
+
+
+def prod_package(**changes):
+    """The target's package: same definition as PACKAGE, its own URL and secret."""
+    docs = package(**changes)
+    docs["env_variables"] = [{"key": "API_URL", "value": "https://prod.example.com", "isSecured": False},
+                             {"key": "API_TOKEN", "value": PROD_TOKEN, "isSecured": True}]
+    return docs
+
+
+def uploaded_text(fake):
+    return " ".join(data.decode() if isinstance(data, bytes) else str(data) for data in fake.files.values())
+
+
+def test_secure_values_are_left_out_of_the_normal_form_but_overrides_stay():
+    normal = K.normalise_package(PACKAGE)
+    assert normal["env_variables"] == [{"key": "API_TOKEN", "isSecured": True},
+                                       {"key": "API_URL", "value": "https://dev.example.com", "isSecured": False}]
+    assert K.normalise_package(PACKAGE, secure_values=True)["env_variables"][0]["value"] == "dev-token-abcdef"
+    assert K.normalise_package(PACKAGE, keep=["API_TOKEN"])["env_variables"][0]["value"] == "dev-token-abcdef"
+    same_url = prod_package()
+    same_url["env_variables"][0]["value"] = "https://dev.example.com"
+    assert K.normalise_package(PACKAGE) == K.normalise_package(same_url)  # only the secure value differs
+    assert K.normalise_package(PACKAGE, keep=["API_TOKEN"]) != K.normalise_package(same_url, keep=["API_TOKEN"])
+    assert K.normalise_package(PACKAGE) != K.normalise_package(prod_package())  # API_URL (not secure) still compared
+    mapping = {"A": {"value": "s3cret-value", "secure": True}, "B": {"value": "plain"}, "C": "text"}
+    assert K.strip_secure_values(mapping) == {"A": {"secure": True}, "B": {"value": "plain"}, "C": "text"}
+    assert mapping["A"]["value"] == "s3cret-value"
+    assert K.strip_secure_values({"envVariables": [{"name": "A", "value": "x", "isSecret": "true"}]}) == {"envVariables": [{"name": "A", "isSecret": "true"}]}
+
+
+def test_keep_target_secure_values():
+    desired = PACKAGE["env_variables"]
+    target = prod_package()["env_variables"]
+    out = K.keep_target_secure_values(desired, target)
+    assert {v["key"]: v.get("value") for v in out} == {"API_URL": "https://dev.example.com", "API_TOKEN": PROD_TOKEN}
+    assert all(v["isSecured"] is (v["key"] == "API_TOKEN") for v in out)
+    # the target has no such variable (or no value): sent without a value, never the package's
+    out = K.keep_target_secure_values(desired, [{"key": "API_URL", "value": "u"}])
+    assert "value" not in next(v for v in out if v["key"] == "API_TOKEN")
+    # set by env_overrides: the desired value is sent
+    out = K.keep_target_secure_values(desired, target, keep=["API_TOKEN"])
+    assert next(v for v in out if v["key"] == "API_TOKEN")["value"] == "dev-token-abcdef"
+    mapping = K.keep_target_secure_values({"A": {"value": "dev", "secure": True}}, {"A": {"value": "prod", "secure": True}})
+    assert mapping == {"A": {"value": "prod", "secure": True}}
+
+
+def test_only_the_secure_value_differs_is_unchanged_without_write(fake, clock):
+    fake.workflows["a-1"] = {"name": "prod", "latest": prod_package(), "deployed": prod_package()}
+    report, warnings = run_present(fake, clock, package(), deploy=True, overrides={"API_URL": "https://prod.example.com"})
+    assert report["changed"] is False and report["flows"][0]["action"] == "unchanged" and not warnings
+    assert fake.writes() == []
+    assert PROD_TOKEN not in json.dumps(report) and "dev-token-abcdef" not in json.dumps(report)
+
+
+def test_update_keeps_the_target_secret_whatever_the_import_policy(fake, clock):
+    # the fake's import overwrites the whole env_variables document: a variable without a value would be blanked
+    fake.workflows["a-1"] = {"name": "prod", "latest": prod_package(), "deployed": prod_package()}
+    desired = package(app_definition={"name": "Orders v2"})
+    report, _warnings = run_present(fake, clock, desired, deploy=True, overrides={"API_URL": "https://prod.example.com"})
+    assert report["flows"][0]["action"] == "updated"
+    assert fake.workflows["a-1"]["deployed"]["app_definition"]["name"] == "Orders v2"
+    assert {v["key"]: v["value"] for v in fake.workflows["a-1"]["deployed"]["env_variables"]}["API_TOKEN"] == PROD_TOKEN
+    assert "dev-token-abcdef" not in uploaded_text(fake)
+    assert PROD_TOKEN not in json.dumps(report)
+
+
+def test_update_sends_no_value_when_target_has_none(fake, clock):
+    target = prod_package()
+    del target["env_variables"][1]["value"]
+    fake.workflows["a-1"] = {"name": "prod", "latest": target, "deployed": copy.deepcopy(target)}
+    report, _warnings = run_present(fake, clock, package(app_definition={"name": "Orders v2"}), deploy=True,
+                                    overrides={"API_URL": "https://prod.example.com"})
+    assert report["flows"][0]["action"] == "updated"
+    token = next(v for v in fake.workflows["a-1"]["deployed"]["env_variables"] if v["key"] == "API_TOKEN")
+    assert "value" not in token and token["isSecured"] is True
+    assert "dev-token-abcdef" not in uploaded_text(fake)
+
+
+def test_secure_override_is_compared_imported_and_masked(fake, clock):
+    fake.workflows["a-1"] = {"name": "prod", "latest": prod_package(), "deployed": prod_package()}
+    overrides = {"API_URL": "https://prod.example.com", "API_TOKEN": "rotated-token-55555"}
+    report, _warnings = run_present(fake, clock, package(), deploy=True, overrides=overrides)
+    assert report["flows"][0]["action"] == "updated"
+    assert {v["key"]: v["value"] for v in fake.workflows["a-1"]["deployed"]["env_variables"]}["API_TOKEN"] == "rotated-token-55555"
+    text = json.dumps(report)
+    assert "API_TOKEN" in report["diff"][0]["after"] and K.MASK in report["diff"][0]["after"]
+    assert "rotated-token-55555" not in text and PROD_TOKEN not in text and "dev-token-abcdef" not in text
+    writes = len(fake.writes())
+    report, _warnings = run_present(fake, clock, package(), deploy=True, overrides=overrides)
+    assert report["changed"] is False and len(fake.writes()) == writes
+
+
+def test_create_without_secure_value_warns_and_with_override_does_not(fake, clock):
+    bare = package(env_variables=K.strip_secure_values(PACKAGE["env_variables"]))
+    report, warnings = run_present(fake, clock, bare, workflow_id=None, name="Orders new")
+    assert report["flows"][0]["action"] == "created"
+    assert len(warnings) == 1 and "secure variables API_TOKEN have no value" in warnings[0] and "env_overrides" in warnings[0]
+    report, warnings = run_present(fake, clock, bare, workflow_id=None, name="Orders newer", overrides={"API_TOKEN": "new-token-77777"})
+    assert report["flows"][0]["action"] == "created" and warnings == []
+    created = fake.workflows[report["flows"][0]["workflow_id"]]["latest"]["env_variables"]
+    assert {v["key"]: v.get("value") for v in created}["API_TOKEN"] == "new-token-77777"
+
+
+def test_backup_leaves_secure_values_out(fake, clock, tmp_path):
+    fake.workflows["a-1"] = {"name": "prod", "latest": prod_package(), "deployed": prod_package()}
+    for include in (False, True):
+        adapter = K.KoreAIAdapter(make_client(clock), deploy=True, include_secure_values=include)
+        item = Item("a-1", desired=package(app_definition={"name": "v%s" % include}), data={"id": "a-1"})
+        report = Engine(adapter, backup_dir=str(tmp_path / str(include)), verify=False).apply([item], "present")
+        path = report["flows"][0]["backup_file"]
+        text = open(path, encoding="utf-8").read()
+        backup = json.loads(text)
+        token = next(v for v in backup["env_variables"] if v["key"] == "API_TOKEN")
+        assert token["isSecured"] is True
+        if include:
+            assert token["value"] == PROD_TOKEN
+        else:
+            assert "value" not in token and PROD_TOKEN not in text
+            assert "https://prod.example.com" in text  # not secure: kept
+
+
+def test_export_document_and_rollback_restore(fake, clock):
+    adapter = K.KoreAIAdapter(make_client(clock))
+    assert "value" not in adapter.export_document(PACKAGE)["env_variables"][0]
+    assert K.KoreAIAdapter(make_client(clock), include_secure_values=True).export_document(PACKAGE)["env_variables"][0]["value"] == "dev-token-abcdef"
+    # a rollback puts back the target's own package as read, secret included
+    adapter = K.KoreAIAdapter(make_client(clock), deploy=True)
+    item = Item("a-1", desired=package(), data={"id": "a-1"})
+    previous = prod_package()
+    adapter.restore(item, previous)
+    assert fake.workflows["a-1"]["deployed"]["env_variables"] == previous["env_variables"]

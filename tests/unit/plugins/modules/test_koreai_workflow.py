@@ -150,3 +150,73 @@ def test_argument_rules(fake, capfd, tmp_path):
     (tmp_path / "f").write_text("x")
     code, result, _out = run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-1", dest=str(tmp_path / "f")))
     assert code == 1 and "not a directory" in result["msg"]
+
+
+# ---------------------------------------------------------------------------------------------------- secure variables
+
+SECRET = "dev-token-abcdef"   # the value of the secure variable API_TOKEN in PACKAGE
+
+
+def test_export_leaves_secure_values_out_of_files_and_zip(fake, capfd, tmp_path):
+    dest = tmp_path / "out"
+    code, result, raw = run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-1", dest=str(dest)))
+    assert code == 0 and result["changed"] is True and not result.get("warnings")
+    env = json.loads((dest / "env_variables.json").read_text())
+    assert {v["key"]: v for v in env}["API_TOKEN"] == {"key": "API_TOKEN", "isSecured": True}
+    assert {v["key"]: v for v in env}["API_URL"]["value"] == "https://dev.example.com"
+    assert all(SECRET not in (dest / name).read_text() for name in FILE_OF.values()) and SECRET not in raw
+    code, result, raw = run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-1", dest=str(tmp_path / "o.zip"), format="zip"))
+    assert code == 0
+    data = (tmp_path / "o.zip").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert all(SECRET.encode() not in archive.read(name) for name in archive.namelist())
+        assert b'"API_TOKEN"' in archive.read("env_variables.json")
+
+
+@pytest.mark.parametrize("fmt, dest", [("files", "out"), ("zip", "o.zip")])
+def test_include_secure_values_writes_them_and_warns(fake, capfd, tmp_path, fmt, dest):
+    task = args(state="exported", workflow_id="a-1", dest=str(tmp_path / dest), format=fmt, include_secure_values=True)
+    code, result, raw = run_module(koreai_workflow.main, capfd, task)
+    assert code == 0 and result["changed"] is True
+    assert "written to disk in clear text" in json.dumps(result.get("warnings"))  # str or structured, by ansible-core version
+    if fmt == "files":
+        text = (tmp_path / dest / "env_variables.json").read_text()
+    else:
+        with zipfile.ZipFile(tmp_path / dest) as archive:
+            text = archive.read("env_variables.json").decode()
+    assert {v["key"]: v for v in json.loads(text)}["API_TOKEN"]["value"] == SECRET
+    assert SECRET not in raw
+
+
+def test_backup_file_leaves_secure_values_out(fake, capfd, tmp_path):
+    src = write_dir(tmp_path / "pkg", package(app_definition={"name": "Orders v2"}))
+    task = args(workflow_id="a-1", src=src, deploy=True, backup_dir=str(tmp_path / "backups"))
+    code, result, raw = run_module(koreai_workflow.main, capfd, task)
+    assert code == 0 and result["changed"] is True and not result.get("warnings")
+    text = open(result["flows"][0]["backup_file"], encoding="utf-8").read()
+    assert '"API_TOKEN"' in text and SECRET not in text and SECRET not in raw
+
+
+def test_dev_to_prod_only_secure_value_differs_is_unchanged(fake, capfd, tmp_path):
+    prod = package()
+    prod["env_variables"] = [dict(prod["env_variables"][0]), {"key": "API_TOKEN", "value": "prod-token-qwerty", "isSecured": True}]
+    fake.workflows["a-1"] = {"name": "prod", "latest": prod, "deployed": prod}
+    dest = tmp_path / "dev"
+    fake.workflows["a-dev"] = {"name": "dev", "latest": PACKAGE, "deployed": PACKAGE}
+    run_module(koreai_workflow.main, capfd, args(state="exported", workflow_id="a-dev", dest=str(dest)))
+    code, result, raw = run_module(koreai_workflow.main, capfd, args(workflow_id="a-1", src=str(dest), deploy=True), diff=True)
+    assert code == 0 and result["changed"] is False and result["flows"][0]["action"] == "unchanged"
+    assert fake.writes() == [] and "prod-token-qwerty" not in raw
+
+
+def test_secure_override_is_imported_and_masked(fake, capfd, tmp_path):
+    src = write_dir(tmp_path / "pkg", package())
+    task = args(workflow_id="a-1", src=src, deploy=True, env_overrides={"API_TOKEN": "rotated-secret-4242"})
+    code, result, raw = run_module(koreai_workflow.main, capfd, task, diff=True)
+    assert code == 0 and result["changed"] is True and result["flows"][0]["action"] == "updated"
+    assert "rotated-secret-4242" not in raw and SECRET not in raw
+    assert "API_TOKEN" in json.dumps(result["diff"])
+    assert {v["key"]: v["value"] for v in fake.workflows["a-1"]["deployed"]["env_variables"]}["API_TOKEN"] == "rotated-secret-4242"
+    writes = len(fake.writes())
+    code, result, _raw = run_module(koreai_workflow.main, capfd, task)
+    assert result["changed"] is False and len(fake.writes()) == writes

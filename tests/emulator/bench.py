@@ -1,6 +1,6 @@
 """Emulator benchmark: concurrency under latency and raw throughput (bounded, loopback only, stops by itself).
 
-Run from the repo root: ``PYTHONPATH=tests /tmp/v312/bin/python -m emulator.bench`` (or ``python tests/emulator/bench.py``).
+Run from the repo root: ``make bench`` (``PYTHONPATH=tests .venv/bin/python -m emulator.bench``) (or ``python tests/emulator/bench.py``).
 
 (a) 64 concurrent keep-alive connections against a 50 ms fixed latency: the total time must be close to
     ceil(requests/64) * 50 ms, far below the serialised baseline requests * 50 ms.

@@ -1,6 +1,6 @@
 """Kore.ai "AI for Process" provider of the flowops emulator.
 
-Emulates the public workflow export / import API (reference: /work/shared/reference/koreai.md, section 10):
+Emulates the public workflow export / import API (reference: shared/reference/koreai.md, section 10):
 file upload (single and chunked), import a new workflow, import into an existing workflow (new version),
 export (signed, expiring zip download), Get Dock Status (async job state machine), deploy and undeploy.
 Tenants are Kore.ai accounts, authenticated by the ``x-api-key`` header. Errors use the XO envelope

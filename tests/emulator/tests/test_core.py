@@ -194,9 +194,15 @@ def test_fault_stall_delays_then_answers(emulator: EmulatorClient) -> None:
     start = time.monotonic()
     assert list_flows(emulator).status_code == 200
     assert time.monotonic() - start >= 0.5
-    emulator.add_fault({"path": "/flow/list", "nth": 1, "action": {"type": "stall", "seconds": 5}})
+    stall = emulator.add_fault({"path": "/flow/list", "nth": 1, "action": {"type": "stall", "seconds": 1.5}})
     with pytest.raises(requests.Timeout):
         list_flows(emulator, timeout=0.5)
+    # The server finishes the abandoned request once the stall is over; wait for it so that its log
+    # entry cannot land in the next test's request log.
+    deadline = time.monotonic() + 10
+    while not [e for e in emulator.requests() if e["fault"] == "stall:%s" % stall]:
+        assert time.monotonic() < deadline, [(e["fault"], e["status"], e["path"]) for e in emulator.requests()]
+        time.sleep(0.1)
 
 
 def test_fault_truncate_sends_half_the_body(emulator: EmulatorClient) -> None:

@@ -442,14 +442,24 @@ def client_from_params(params, http_options):
 # ---------------------------------------------------------------------------
 # adapters
 
-class DescopeFlowAdapter(Adapter):
-    """Flows: read = v2 export, create/update = v2 import, delete = flow/delete."""
+class _DescopeAdapter(Adapter):
+    """What the flow and theme adapters share: the client, the ignored paths, masking of the key."""
 
     provider = PROVIDER
 
-    def __init__(self, client, ignore_paths=DEFAULT_FLOW_IGNORE_PATHS):
+    def __init__(self, client, ignore_paths):
         self.client = client
         self.ignore_paths = list(ignore_paths or ())
+
+    def mask(self, doc):
+        return mask_document(doc, secret_values=self.client.secrets)
+
+
+class DescopeFlowAdapter(_DescopeAdapter):
+    """Flows: read = v2 export, create/update = v2 import, delete = flow/delete."""
+
+    def __init__(self, client, ignore_paths=DEFAULT_FLOW_IGNORE_PATHS):
+        super().__init__(client, ignore_paths)
 
     def read(self, item):
         return self.client.export_flow(item.key)
@@ -474,9 +484,6 @@ class DescopeFlowAdapter(Adapter):
     def delete(self, item, current):
         self.client.delete_flows([item.key])
 
-    def mask(self, doc):
-        return mask_document(doc, secret_values=self.client.secrets)
-
     def result_fields(self, item, current):
         name = None
         for doc in (current, item.desired):
@@ -486,14 +493,11 @@ class DescopeFlowAdapter(Adapter):
         return {"name": name} if name else {}
 
 
-class DescopeThemeAdapter(Adapter):
+class DescopeThemeAdapter(_DescopeAdapter):
     """The project theme: read = v2 theme export, write = v2 theme import (upsert by style key)."""
 
-    provider = PROVIDER
-
     def __init__(self, client, ignore_paths=DEFAULT_THEME_IGNORE_PATHS):
-        self.client = client
-        self.ignore_paths = list(ignore_paths or ())
+        super().__init__(client, ignore_paths)
 
     def read(self, item):
         return self.client.export_theme()
@@ -510,9 +514,6 @@ class DescopeThemeAdapter(Adapter):
 
     def delete(self, item, current):
         raise FlowError("a Descope theme cannot be deleted")
-
-    def mask(self, doc):
-        return mask_document(doc, secret_values=self.client.secrets)
 
 
 # ---------------------------------------------------------------------------

@@ -164,21 +164,13 @@ def _encode_string(value, html_escape):
 
 
 def _key_text(key):
+    """The text of an object key: strings as they are, other scalars as their JSON text (as json.dumps does)."""
     if isinstance(key, str):
         return key
-    if key is True:
-        return "true"
-    if key is False:
-        return "false"
-    if key is None:
-        return "null"
-    if isinstance(key, JsonNumber):
-        return key.text
-    if isinstance(key, int):
-        return int.__repr__(key)
-    if isinstance(key, float):
-        return _float_text(key)
-    raise DocumentError("cannot use a %s as a JSON object key" % type(key).__name__)
+    text = _scalar(key, False)
+    if text is None:
+        raise DocumentError("cannot use a %s as a JSON object key" % type(key).__name__)
+    return text
 
 
 def _scalar(obj, html_escape):

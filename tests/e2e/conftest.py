@@ -18,6 +18,7 @@ ROOT = os.path.dirname(TESTS)
 sys.path.insert(0, TESTS)
 
 from emulator.pytest_plugin import emulator, emulator_url  # noqa: E402  pylint: disable=wrong-import-position,unused-import
+from e2e_helpers import EXAMPLES, estate  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 # `make e2e` installs the built collection here; the tests run what a user would install.
 COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.path.join(ROOT, ".build", "collections")
@@ -93,3 +94,21 @@ def run_playbook(tmp_path):
         return PlaybookRun(proc, str(tmp_path / "record.json"))
 
     return run
+
+
+@pytest.fixture()
+def inventory(emulator):  # pylint: disable=redefined-outer-name
+    """The sandbox estate of examples/ seeded into a freshly reset emulator, and its inventory."""
+    emulator.seed(estate.build_seed())
+    emulator.clear_requests()
+    with open(os.path.join(EXAMPLES, "inventory.yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture()
+def play(run_playbook, emulator):  # pylint: disable=redefined-outer-name
+    """Run one of the collection's playbooks (``promote``, ``backup``, ...) against the emulator."""
+    def run(name, inventory, extra_vars=None, **kwargs):  # pylint: disable=redefined-outer-name
+        return run_playbook("flowops.flows." + name, inventory, extra_vars, env={"FLOWOPS_EMULATOR_URL": emulator.base_url}, **kwargs)
+    return run
+

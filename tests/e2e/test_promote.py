@@ -9,15 +9,10 @@ from __future__ import annotations
 import glob
 import json
 import os
-import sys
 
 import pytest
-import yaml
 
-EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "examples")
-sys.path.insert(0, EXAMPLES)
-
-import estate  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from e2e_helpers import estate, writes  # pylint: disable=import-error
 
 DESCOPE_PROD = estate.DESCOPE["prod"]["project_id"]
 DESCOPE_DEV = estate.DESCOPE["dev"]["project_id"]
@@ -27,24 +22,10 @@ VOLATILE = {"id", "createdAt", "updatedAt", "deployedAt", "currentVersion", "pub
 
 
 @pytest.fixture()
-def inventory(emulator):
-    emulator.seed(estate.build_seed())
-    emulator.clear_requests()
-    with open(os.path.join(EXAMPLES, "inventory.yml"), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
-@pytest.fixture()
-def promote(run_playbook, emulator):
+def promote(play):
     def run(inventory, check=False, diff=False, limit=None, verbosity=0, **extra):
-        return run_playbook("flowops.flows.promote", inventory, dict({"from": "dev", "to": "prod"}, **extra), check=check, diff=diff,
-                            limit=limit, verbosity=verbosity, env={"FLOWOPS_EMULATOR_URL": emulator.base_url})
+        return play("promote", inventory, dict({"from": "dev", "to": "prod"}, **extra), check=check, diff=diff, limit=limit, verbosity=verbosity)
     return run
-
-
-def writes(emulator, tenant=None, ok_only=False):
-    key = "writes_ok" if ok_only else "writes"
-    return sum(counts[key] for tenants in emulator.counts().values() for name, counts in tenants.items() if tenant in (None, name))
 
 
 def descope_flows(snapshot, project_id):

@@ -47,6 +47,11 @@ writes
 
 step "2/5 promote --check --diff: the plan, and zero writes"
 play check.log flowops.flows.promote -e from=dev -e to=prod --check --diff
+echo "   the --diff of each flow that would be updated (new flows: whole documents, in check.log):"
+# A diff block starts at its '--- before:' header; print those whose first hunk does not start at line 0.
+awk '/^--- before:/ {hdr=$0; getline plus; getline hunk; show = (hunk !~ /^@@ -0,0 /); if (show) print hdr "\n" plus "\n" hunk; next}
+     /^(TASK|PLAY|ok:|changed:|skipping:)/ {show=0}
+     show && /^[-+@ ]/ {print}' check.log | sed 's/^/   /'
 writes
 
 step "3/5 promote: backup, import what differs, deploy, verify"

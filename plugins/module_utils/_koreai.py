@@ -651,6 +651,9 @@ class KoreAIAdapter(Adapter):
     """Reconciles one workflow package with one target workflow (see the module docstring for deploy semantics)."""
 
     provider = PROVIDER
+    # update = upload + import + deploy: a failed deploy leaves the import behind as the in-development version,
+    # which the engine then rolls back (re-imports the package read before) like any other write of the run.
+    partial_updates = True
 
     def __init__(self, client, env_overrides=None, deploy=False, flow_id=None, add_secret=None, warn=None, include_secure_values=False):
         self.client = client

@@ -20,6 +20,10 @@ Adapter interface (duck-typed; see ``Adapter`` for the defaults):
 
 ``provider`` (str)
     Name used in messages.
+``partial_updates`` (bool, default false)
+    True when ``update`` makes several write calls (Kore.ai: upload, import, deploy), so that a failure
+    part-way may leave the target changed. The engine then counts the update as written before calling it,
+    and a failure inside it is rolled back from the document read before, like any other write of the run.
 ``read(item)``
     Return the current raw document for the item in the target, or ``None`` when absent.
 ``prepare(item)``
@@ -102,6 +106,7 @@ class Adapter:
     """Base class with the defaults of the adapter interface described in the module docstring."""
 
     provider = "provider"
+    partial_updates = False
 
     def read(self, item):
         raise NotImplementedError
@@ -228,9 +233,13 @@ class Engine:
                 result["backup_file"] = self._backup(item, current)
                 if current is None:
                     adapter.create(item, desired)
+                    self._record_write(item, current)
+                elif adapter.partial_updates:
+                    self._record_write(item, current)   # a failure part-way through the update is rolled back too
+                    adapter.update(item, desired, current)
                 else:
                     adapter.update(item, desired, current)
-                self._record_write(item, current)
+                    self._record_write(item, current)
                 if self.verify:
                     current = adapter.read(item)
                     got = adapter.normalise(current, item) if current is not None else None
@@ -325,8 +334,9 @@ class Engine:
         written = [r for r in report["flows"] if r.get("action") in ("created", "updated", "deleted")]
         if written:
             msg += ". Written before the failure: %s" % ", ".join("%s (%s)" % (r.get("id"), r["action"]) for r in written)
-            if self.rollback:
-                msg += "; rolled back from the pre-write state: %s" % (", ".join(str(x) for x in report.get("rolled_back") or []) or "none")
+        if self.rollback and (written or report.get("rolled_back")):
+            msg += ("; " if written else ". ") + "rolled back from the pre-write state: %s" % (
+                ", ".join(str(x) for x in report.get("rolled_back") or []) or "none")
         return msg + "."
 
     @staticmethod

@@ -111,4 +111,3 @@ def play(run_playbook, emulator):  # pylint: disable=redefined-outer-name
     def run(name, inventory, extra_vars=None, **kwargs):  # pylint: disable=redefined-outer-name
         return run_playbook("flowops.flows." + name, inventory, extra_vars, env={"FLOWOPS_EMULATOR_URL": emulator.base_url}, **kwargs)
     return run
-

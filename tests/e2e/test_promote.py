@@ -56,16 +56,25 @@ def koreai_workflow(snapshot, account):
 
 
 def targets(snapshot):
-    """What every prod environment holds, without the counters and timestamps a write-and-restore bumps."""
+    """What every prod environment holds, without the counters and timestamps a write-and-restore bumps.
+
+    For Kore.ai: the content of the deployed (live) version and of the newest version (what an import leaves in
+    development); a restore is itself an import, so the version numbers move on.
+    """
     def strip(obj):
         if isinstance(obj, dict):
             return {k: strip(v) for k, v in obj.items() if k not in VOLATILE}
         if isinstance(obj, list):
             return [strip(v) for v in obj]
         return obj
+    def package(version):
+        return {name: version[name] for name in ("flow_definition", "app_definition", "env_variables")}
+    workflow = koreai_workflow(snapshot, KOREAI_PROD)
+    deployed = next(v for v in workflow["versions"] if v["version"] == workflow["deployed_version"])
+    newest = max(workflow["versions"], key=lambda v: v["version"])
     return {"descope": descope_flows(snapshot, DESCOPE_PROD),
             "davinci": sorted((strip(f) for f in davinci_flows(snapshot, DAVINCI_PROD)), key=lambda f: f.get("name", "")),
-            "koreai": koreai_workflow(snapshot, KOREAI_PROD)}
+            "koreai": {"deployed": package(deployed), "newest": package(newest)}}
 
 
 def test_check_mode_shows_the_plan_for_every_provider_and_makes_no_write(emulator, inventory, promote, tmp_path):
@@ -128,13 +137,14 @@ def test_promotion_lands_on_every_provider_and_a_second_run_writes_nothing(emula
     assert writes(emulator) == 0
 
 
-@pytest.mark.parametrize("provider, host, tenant, path", [
-    ("descope", "portal_descope_prod", DESCOPE_PROD, "^/v2/mgmt/flow/import$"),
-    ("davinci", "portal_davinci_prod", DAVINCI_PROD, "/flows"),
+@pytest.mark.parametrize("provider, host, tenant, path, nth", [
+    ("descope", "portal_descope_prod", DESCOPE_PROD, "^/v2/mgmt/flow/import$", 3),   # the third flow's import
+    ("davinci", "portal_davinci_prod", DAVINCI_PROD, "/flows", 3),                   # the third flow's creation
+    ("koreai", "assist_koreai_prod", KOREAI_PROD, "/deploy$", 1),                    # the deploy after the import
 ])
-def test_failure_at_the_third_write_restores_the_target(emulator, inventory, promote, provider, host, tenant, path):
+def test_failure_mid_promotion_restores_the_target(emulator, inventory, promote, provider, host, tenant, path, nth):
     before = targets(emulator.snapshot())
-    emulator.add_fault({"provider": provider, "tenant": tenant, "method": "POST", "path": path, "nth": 3,
+    emulator.add_fault({"provider": provider, "tenant": tenant, "method": "POST", "path": path, "nth": nth,
                         "action": {"type": "respond", "status": 500}})
     source = host.replace("_prod", "_dev")
     run = promote(inventory, limit="%s,%s" % (host, source), promote_retries=0, promote_parallel=1)

@@ -144,6 +144,44 @@ def test_write_failure_mid_batch_reports_precisely_and_rolls_back():
     assert {k: {kk: vv for kk, vv in v.items() if kk != "volatile"} for k, v in adapter.store.items()} == before
 
 
+class TwoStepAdapter(FakeAdapter):
+    """An update of two calls (import, then deploy) whose second call fails once, after the first one wrote."""
+
+    partial_updates = True
+
+    def __init__(self, store, fail_deploy_on):
+        super().__init__(store)
+        self.fail_deploy_on = fail_deploy_on
+
+    def update(self, item, desired, current):
+        self._write("update", item, desired)
+        if item.key in self.fail_deploy_on:
+            self.fail_deploy_on.discard(item.key)   # once: the rollback's own deploy goes through
+            raise RuntimeError("HTTP 500 on deploy")
+
+
+def test_failure_part_way_through_a_partial_update_is_rolled_back():
+    before = {"a": {"body": "a0"}, "b": {"body": "b0"}}
+    adapter = TwoStepAdapter(before, fail_deploy_on={"b"})
+    with pytest.raises(SyncError) as err:
+        engine(adapter, parallel=1).apply([Item("a", desired={"body": "a1"}), Item("b", desired={"body": "b1"})])
+    report = err.value.report
+    assert {f["id"]: f["action"] for f in report["flows"]} == {"a": "updated", "b": "failed"}
+    assert sorted(report["rolled_back"]) == ["a", "b"]
+    assert report["flows"][1]["rollback"] == "restored"
+    assert "HTTP 500 on deploy" in str(err.value) and "rolled back from the pre-write state" in str(err.value)
+    assert {k: {kk: vv for kk, vv in v.items() if kk != "volatile"} for k, v in adapter.store.items()} == before
+
+
+def test_a_plain_update_that_fails_is_not_rolled_back():
+    """Without partial_updates a failed update wrote nothing, so there is nothing to put back."""
+    adapter = FakeAdapter({"b": {"body": "b0"}}, fail_write_on={"b"})
+    with pytest.raises(SyncError) as err:
+        engine(adapter, parallel=1).apply([Item("b", desired={"body": "b1"})])
+    assert err.value.report["rolled_back"] == []
+    assert adapter.writes == [("update", "b")]
+
+
 def test_rollback_removes_what_the_run_created():
     adapter = FakeAdapter(fail_write_on={"z"})
     with pytest.raises(SyncError) as err:

@@ -651,9 +651,6 @@ class KoreAIAdapter(Adapter):
     """Reconciles one workflow package with one target workflow (see the module docstring for deploy semantics)."""
 
     provider = PROVIDER
-    # update = upload + import + deploy: a failed deploy leaves the import behind as the in-development version,
-    # which the engine then rolls back (re-imports the package read before) like any other write of the run.
-    partial_updates = True
 
     def __init__(self, client, env_overrides=None, deploy=False, flow_id=None, add_secret=None, warn=None, include_secure_values=False):
         self.client = client
@@ -795,6 +792,9 @@ class KoreAIAdapter(Adapter):
         workflow_id = item.data["id"]
         ids = self.client.upload_package(desired)
         self._run(item, self.client.import_existing(workflow_id, ids), "import into workflow %s" % workflow_id)
+        # The workflow now has a new in-development version: if the deploy or the verify fails, the engine
+        # rolls it back by importing the package read before (a FAILED or unfinished import changed nothing).
+        item.written = True
         self._deploy_and_verify(item, desired, before)
 
     def delete(self, item, current):

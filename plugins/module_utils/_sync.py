@@ -20,10 +20,6 @@ Adapter interface (duck-typed; see ``Adapter`` for the defaults):
 
 ``provider`` (str)
     Name used in messages.
-``partial_updates`` (bool, default false)
-    True when ``update`` makes several write calls (Kore.ai: upload, import, deploy), so that a failure
-    part-way may leave the target changed. The engine then counts the update as written before calling it,
-    and a failure inside it is rolled back from the document read before, like any other write of the run.
 ``read(item)``
     Return the current raw document for the item in the target, or ``None`` when absent.
 ``prepare(item)``
@@ -33,7 +29,9 @@ Adapter interface (duck-typed; see ``Adapter`` for the defaults):
     Return the comparable form of a raw document (server-owned and volatile fields
     dropped). Desired and current are equal when their normal forms are equal.
 ``create(item, desired)`` / ``update(item, desired, current)`` / ``delete(item, current)``
-    Write calls. ``create`` stores any new id in ``item.data``.
+    Write calls. ``create`` stores any new id in ``item.data``. An ``update`` made of several calls
+    (Kore.ai: import, then deploy) sets ``item.written = True`` once the target has changed, so that a
+    failure after that point is rolled back from the document read before, like any write of the run.
 ``restore(item, previous)``
     Put back ``previous`` (a document returned by ``read``; ``None`` = delete what this run created).
 ``finalise(item, current, check_mode)``
@@ -94,6 +92,7 @@ class Item:  # pylint: disable=too-few-public-methods
         self.stage = stage
         self.data = dict(data or {})   # adapter-specific (target id, source id ...)
         self.source = source      # where the desired document came from (file path), for messages
+        self.written = False      # set by an adapter whose update changed the target before it failed
 
     def label(self):
         """Human label for messages: ``'name' (key)``."""
@@ -106,7 +105,6 @@ class Adapter:
     """Base class with the defaults of the adapter interface described in the module docstring."""
 
     provider = "provider"
-    partial_updates = False
 
     def read(self, item):
         raise NotImplementedError
@@ -231,15 +229,16 @@ class Engine:
                     diff = self._diff(item, have, want)
             if result["action"] != "unchanged" and not self.check_mode:
                 result["backup_file"] = self._backup(item, current)
-                if current is None:
-                    adapter.create(item, desired)
-                    self._record_write(item, current)
-                elif adapter.partial_updates:
-                    self._record_write(item, current)   # a failure part-way through the update is rolled back too
-                    adapter.update(item, desired, current)
-                else:
-                    adapter.update(item, desired, current)
-                    self._record_write(item, current)
+                try:
+                    if current is None:
+                        adapter.create(item, desired)
+                    else:
+                        adapter.update(item, desired, current)
+                except Exception:
+                    if item.written:   # part of the write went through: roll it back with the others
+                        self._record_write(item, current)
+                    raise
+                self._record_write(item, current)
                 if self.verify:
                     current = adapter.read(item)
                     got = adapter.normalise(current, item) if current is not None else None

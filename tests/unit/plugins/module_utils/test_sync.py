@@ -147,20 +147,19 @@ def test_write_failure_mid_batch_reports_precisely_and_rolls_back():
 class TwoStepAdapter(FakeAdapter):
     """An update of two calls (import, then deploy) whose second call fails once, after the first one wrote."""
 
-    partial_updates = True
-
     def __init__(self, store, fail_deploy_on):
         super().__init__(store)
         self.fail_deploy_on = fail_deploy_on
 
     def update(self, item, desired, current):
         self._write("update", item, desired)
+        item.written = True
         if item.key in self.fail_deploy_on:
             self.fail_deploy_on.discard(item.key)   # once: the rollback's own deploy goes through
             raise RuntimeError("HTTP 500 on deploy")
 
 
-def test_failure_part_way_through_a_partial_update_is_rolled_back():
+def test_failure_after_part_of_an_update_wrote_is_rolled_back():
     before = {"a": {"body": "a0"}, "b": {"body": "b0"}}
     adapter = TwoStepAdapter(before, fail_deploy_on={"b"})
     with pytest.raises(SyncError) as err:
@@ -174,7 +173,7 @@ def test_failure_part_way_through_a_partial_update_is_rolled_back():
 
 
 def test_a_plain_update_that_fails_is_not_rolled_back():
-    """Without partial_updates a failed update wrote nothing, so there is nothing to put back."""
+    """An update that failed without writing (item.written not set) has nothing to put back."""
     adapter = FakeAdapter({"b": {"body": "b0"}}, fail_write_on={"b"})
     with pytest.raises(SyncError) as err:
         engine(adapter, parallel=1).apply([Item("b", desired={"body": "b1"})])

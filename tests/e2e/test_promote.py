@@ -67,6 +67,7 @@ def targets(snapshot):
         if isinstance(obj, list):
             return [strip(v) for v in obj]
         return obj
+
     def package(version):
         return {name: version[name] for name in ("flow_definition", "app_definition", "env_variables")}
     workflow = koreai_workflow(snapshot, KOREAI_PROD)

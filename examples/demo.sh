@@ -16,7 +16,8 @@ PYTHONPATH="$root/tests" "$py" -m emulator --port 0 --seed seed.json > emulator.
 emulator_pid=$!
 trap 'kill -TERM $emulator_pid 2>/dev/null || true; wait $emulator_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q FLOWOPS_EMULATOR_URL= emulator.log && break; sleep 0.1; done
-export FLOWOPS_EMULATOR_URL=$(sed -n 's/^FLOWOPS_EMULATOR_URL=//p' emulator.log)
+FLOWOPS_EMULATOR_URL=$(sed -n 's/^FLOWOPS_EMULATOR_URL=//p' emulator.log)
+export FLOWOPS_EMULATOR_URL
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 writes() {  # write calls each environment received since the last call
@@ -35,14 +36,15 @@ play() {  # run a playbook, show its recap
   ansible-playbook -i "$root/examples/inventory.yml" "$@" > "$log" 2>&1 || { cat "$log"; exit 1; }
   sed -n '/^PLAY RECAP/,$p' "$log" | grep -v '^$'
 }
-newest() { ls -t reports/*-"$1"-"$2".md | head -n1; }
+# Report names start with the run time (YYYYmmddTHHMMSSZ), so sorting them by name sorts them by time.
+nth_newest() { printf '%s\n' reports/*-"$1"-"$2".md | sort | tail -n "$3" | head -n1; }
 
 echo "Emulator at $FLOWOPS_EMULATOR_URL; inventory: examples/inventory.yml; work dir: $work"
 writes >/dev/null
 
 step "1/5 drift: what differs between dev and prod (a read-only report)"
 play drift.log flowops.flows.drift -e from=dev -e to=prod
-for host in portal_descope_prod portal_davinci_prod assist_koreai_prod; do echo; cat "$(newest $host drift)"; done
+for host in portal_descope_prod portal_davinci_prod assist_koreai_prod; do echo; cat "$(nth_newest "$host" drift 1)"; done
 writes
 
 step "2/5 promote --check --diff: the plan, and zero writes"
@@ -64,7 +66,7 @@ writes
 
 step "5/5 the promotion reports of step 3"
 for host in portal_descope_prod portal_davinci_prod assist_koreai_prod; do
-  echo; cat "$(ls -t reports/*-$host-promote.md | sed -n 2p)"
+  echo; cat "$(nth_newest "$host" promote 2)"
 done
 echo
 echo "Reports, backups and logs are in $work"

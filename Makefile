@@ -36,7 +36,7 @@ demo: install
 help:
 	@echo "make demo    - a dev -> prod promotion of six emulated environments (Descope, DaVinci, Kore.ai)"
 	@echo "make test    - set up venvs, install the collection privately, run lint, sanity, units, emulator, integration, e2e, molecule and the oldest-core run"
-	@echo "make bench   - emulator benchmark"
+	@echo "make bench   - benchmarks: the emulator, and a bulk import by parallel (ratios to a same-run baseline)"
 	@echo "make clean   - remove venvs and build output"
 
 $(VENV)/.stamp: tests/requirements-dev.txt requirements.txt
@@ -100,8 +100,11 @@ oldest: venv venv-oldest
 test: venv lint sanity units emulator-tests integration e2e molecule oldest
 	@echo "make test: all suites passed"
 
-bench: venv
+# Benchmarks (not tests): the emulator's concurrency and throughput, then one bulk descope_flow task by `parallel`.
+# Each reports ratios against a baseline measured in the same run, and the machine it ran on.
+bench: install
 	PYTHONPATH=tests $(PY) tests/emulator/bench.py
+	$(PY) tests/bench/bench_bulk.py
 
 clean:
 	rm -rf $(VENV) $(OLD_VENV) $(BUILD) .ansible collections tests/output

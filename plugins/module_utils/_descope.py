@@ -230,15 +230,17 @@ def _unwrap(doc, key):
     return doc
 
 
+def _refuse_other_provider(doc, source, what):
+    other = _looks_like(doc, source)
+    if other:
+        raise FlowError("%s: this looks like %s, not a Descope %s" % (source, other, what))
+
+
 def load_flow_document(doc, source):
     """Validate a v2 flow document (or a ``{"flow": {...}}`` envelope); return the raw flow dict."""
-    other = _looks_like(doc, source)
-    if other:
-        raise FlowError("%s: this looks like %s, not a Descope v2 flow export" % (source, other))
+    _refuse_other_provider(doc, source, "v2 flow export")
     doc = _unwrap(doc, "flow")
-    other = _looks_like(doc, source)
-    if other:
-        raise FlowError("%s: this looks like %s, not a Descope v2 flow export" % (source, other))
+    _refuse_other_provider(doc, source, "v2 flow export")
     if isinstance(doc, dict) and "styles" in doc and "contents" not in doc:
         raise FlowError("%s: this looks like a Descope theme export (it has styles); use flowops.flows.descope_theme" % source)
     validate(FlowDocument, doc, source, "Descope v2 flow export (expected the keys metadata and contents)")
@@ -247,9 +249,7 @@ def load_flow_document(doc, source):
 
 def load_theme_document(doc, source):
     """Validate a v2 theme document (or a ``{"theme": {...}}`` envelope); return the raw theme dict."""
-    other = _looks_like(doc, source)
-    if other:
-        raise FlowError("%s: this looks like %s, not a Descope theme export" % (source, other))
+    _refuse_other_provider(doc, source, "theme export")
     doc = _unwrap(doc, "theme")
     if isinstance(doc, dict) and "contents" in doc and "metadata" in doc:
         raise FlowError("%s: this looks like a Descope flow export; use flowops.flows.descope_flow" % source)

@@ -68,6 +68,8 @@ install: venv
 
 lint: install
 	ansible-lint --profile production --offline
+	cd $(BUILD)/src/ansible_collections/flowops/flows && antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs=all .
+	tests/scripts/galaxy-importer.sh $(PY) $(BUILD)/dist/flowops-flows-*.tar.gz
 
 sanity: venv
 	tests/scripts/sanity-bootstrap.sh $(PY)

@@ -34,6 +34,14 @@ options:
       - How many flows are read and written at the same time (and the size of the HTTP connection pool).
     type: int
     default: 4
+  rate_limit:
+    description:
+      - At most this many API calls per second for the whole task, across all O(parallel) workers (a client-side token bucket),
+        so that a large run stays under the provider's limit instead of running into HTTP 429 and waiting for C(Retry-After).
+      - Descope publishes 100 requests per 60 seconds per project, so V(1.6) keeps a bulk import of many flows under it.
+        Kore.ai and PingOne DaVinci publish no limit for these endpoints.
+      - Unset (the default), calls are not spaced; a 429 is still retried as described under O(retries).
+    type: float
   backup_dir:
     description:
       - Directory where the current target document is saved before it is overwritten or deleted.

@@ -16,7 +16,7 @@ import copy
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError
-from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RateLimiter
 from ansible_collections.flowops.flows.plugins.module_utils._models import DocumentInvalid, HAS_PYDANTIC, PYDANTIC_IMPORT_ERROR
 from ansible_collections.flowops.flows.plugins.module_utils._sync import FlowError, SyncError
 
@@ -25,6 +25,7 @@ COMMON_ARGSPEC = {
     "validate_certs": {"type": "bool", "default": True},
     "retries": {"type": "int", "default": 3},
     "parallel": {"type": "int", "default": 4},
+    "rate_limit": {"type": "float"},
     "backup_dir": {"type": "path"},
 }
 
@@ -51,6 +52,8 @@ class FlowModule:
             self.fail("parallel must be 1 or more, got %s" % self.params["parallel"])
         if self.params.get("retries") is not None and self.params["retries"] < 0:
             self.fail("retries must be 0 or more, got %s" % self.params["retries"])
+        if self.params.get("rate_limit") is not None and self.params["rate_limit"] <= 0:
+            self.fail("rate_limit must be a number of requests per second above 0, got %s" % self.params["rate_limit"])
 
     @property
     def check_mode(self):
@@ -76,6 +79,8 @@ class FlowModule:
             "retries": self.params["retries"],
             "pool_size": self.params["parallel"],
             "on_retry": self.module.warn,
+            # one token bucket for every call of this module run, whichever thread makes it
+            "rate_limit": RateLimiter(self.params["rate_limit"]) if self.params.get("rate_limit") else None,
         }
 
     def engine_options(self):

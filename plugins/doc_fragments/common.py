@@ -39,7 +39,7 @@ options:
       - At most this many API calls per second for the whole task, across all O(parallel) workers (a client-side token bucket),
         so that a large run stays under the provider's limit instead of running into HTTP 429 and waiting for C(Retry-After).
       - Descope publishes 100 requests per 60 seconds per project, so V(1.6) keeps a bulk import of many flows under it.
-        Kore.ai and PingOne DaVinci publish no limit for these endpoints.
+        No limit for these endpoints is documented for Kore.ai AI for Process or PingOne DaVinci, as far as this collection knows.
       - Unset (the default), calls are not spaced; a 429 is still retried as described under O(retries).
     type: float
   backup_dir:

@@ -559,7 +559,13 @@ ROUTE_TABLE: list[tuple[str, dict[str, dict[str, tuple[str, bool]]]]] = [
     (r"/connectors", {"GET": {_ANY: ("list_connectors", False)}}),
     (r"/connectors/(?P<connector_id>[^/]+)", {"GET": {_ANY: ("get_connector", False)}}),
 ]
-_COMPILED_ROUTES = [(re.compile(r"^/v1/environments/(?P<env_id>[^/]+)" + pattern + r"/?$"), methods) for pattern, methods in ROUTE_TABLE]
+# Media types are case-insensitive (RFC 9110 8.3.1) and media_type() lower-cases the request's, so the table's keys are
+# lower-cased too (CT_INSTANCE_CLONE has a capital I: without this its route answered 415).
+_COMPILED_ROUTES = [
+    (re.compile(r"^/v1/environments/(?P<env_id>[^/]+)" + pattern + r"/?$"),
+     {method: {ctype.lower(): action for ctype, action in actions.items()} for method, actions in methods.items()})
+    for pattern, methods in ROUTE_TABLE
+]
 _TOKEN_PATH_RE = re.compile(r"^/(?P<env_id>[^/]+)/as/token/?$")
 _ENV_PATH_RE = re.compile(r"^/v1/environments/(?P<env_id>[^/]+)")
 

@@ -24,6 +24,7 @@ CT_CLONE = "application/vnd.pingidentity.flow.clone+json"
 CT_VALIDATE = "application/vnd.pingidentity.flow.validate+json"
 CT_EXPORT = "application/vnd.pingidentity.flowversion.export+json"
 CT_REVERT = "application/vnd.pingidentity.flowversion.revert+json"
+CT_INSTANCE_CLONE = "application/vnd.pingidentity.connectorInstance.clone+json"
 
 HTTP_INSTANCE = "867ed4363b2bc21c860085ad2baa817d"
 
@@ -449,6 +450,22 @@ def test_connector_instances(dv: DaVinci) -> None:
     assert_error(dv.call("POST", "/connectorInstances", {"name": "x"}), 400, "INVALID_DATA")
     connectors = dv.call("GET", "/connectors").json()["_embedded"]["connectors"]
     assert {"httpConnector", "errorConnector"} <= {c["id"] for c in connectors}
+
+
+@pytest.mark.parametrize("content_type", [CT_INSTANCE_CLONE, CT_INSTANCE_CLONE.lower(), CT_INSTANCE_CLONE.upper() + "; charset=UTF-8"])
+def test_connector_instance_clone(emulator: EmulatorClient, dv: DaVinci, content_type: str) -> None:
+    """The clone route is reached whatever the case of the media type (media types are case-insensitive)."""
+    emulator.clear_requests()
+    clone = dv.call("POST", f"/connectorInstances/{HTTP_INSTANCE}", {}, content_type)
+    assert clone.status_code == 201, clone.text
+    body = clone.json()
+    assert body["id"] != HTTP_INSTANCE and len(body["id"]) == 32
+    assert body["name"] == "Http - Copy" and body["connector"] == {"id": "httpConnector"} and body["environment"] == {"id": ENV_A}
+    listing = dv.call("GET", "/connectorInstances").json()["_embedded"]["connectorInstances"]
+    assert sorted(i["id"] for i in listing) == sorted([HTTP_INSTANCE, body["id"]])
+    assert [(e["method"], e["status"], e["write"]) for e in emulator.requests(provider="davinci")][0] == ("POST", 201, True)
+    assert_error(dv.call("POST", "/connectorInstances/" + "0" * 32, {}, content_type), 404, "NOT_FOUND")
+    assert_error(dv.call("POST", f"/connectorInstances/{HTTP_INSTANCE}", {}, CT_JSON), 415, "INVALID_REQUEST")
 
 
 # -- core integration ----------------------------------------------------------------------------------------

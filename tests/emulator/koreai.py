@@ -52,6 +52,7 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
     "download_url_leading_space": False,  # reproduce the doc sample's " https://..." download URL
     "undeploy_id_key": "toolId",          # key of the workflow id in the undeploy response (doc quirk)
     "env_merge_policy": "keep_existing",  # import into existing: keep_existing | overwrite
+    "export_default_version": "deployed",  # export without flowId: deployed (else latest) | latest (open question)
     "import_existing_immediate": False,   # import into existing answers SUCCESS at once (doc sample)
     "require_deployed_for_import": False,  # UI rule: import into existing needs a deployed parent
     "download_before_done_status": 409,   # download of an unfinished export: 404 | 409
@@ -92,6 +93,10 @@ def _check_config(key: str, value: t.Any) -> t.Any:
     if key == "undeploy_id_key":
         if value not in ("toolId", "workflowId"):
             raise ValueError("undeploy_id_key must be 'toolId' or 'workflowId'")
+        return value
+    if key == "export_default_version":
+        if value not in ("deployed", "latest"):
+            raise ValueError("export_default_version must be 'deployed' or 'latest'")
         return value
     if key == "env_merge_policy":
         if value not in ("keep_existing", "overwrite"):
@@ -840,7 +845,7 @@ class KoreAIProvider:  # pylint: disable=too-many-public-methods
                 raise KoreError(400, "Invalid flowId")
         else:
             deployed = workflow.get_version(workflow.deployed_version) if workflow.deployed_version is not None else None
-            version = deployed or workflow.latest
+            version = workflow.latest if account.config["export_default_version"] == "latest" else deployed or workflow.latest
         job = self._new_job(account, "EXPORT", resource, workflow.id,
                             payload={"workflow_name": workflow.name, "version": version.version, "documents": version.documents()})
         response = self._job_response(job, self._dock_key(account))

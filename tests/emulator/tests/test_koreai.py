@@ -704,3 +704,36 @@ def test_snapshot_restore_round_trip(kore: Kore) -> None:
     assert kore.finish(failed["dock-statusId"], key=OTHER_KEY)["message"] == "later"
     kore.control.reset(["koreai"])
     assert kore.control.snapshot()["koreai"]["accounts"] == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# switches for open questions
+# ---------------------------------------------------------------------------------------------------
+def _exported_flow(kore: Kore, params: dict | None = None) -> t.Any:
+    body = kore.post(f"/api/public/workflows/{WF}/export", params=params).json()
+    kore.finish(body["dock-statusId"])
+    return _zip_docs(kore.download(body["response"]["downloadUrl"]).content)["flow_definition.json"]
+
+
+def test_export_default_version_switch(kore: Kore) -> None:
+    """Export without flowId: the deployed version (default) or the latest one (the reference leaves it open)."""
+    assert _exported_flow(kore) == {"nodes": ["v1"]}  # v1 deployed, v2 latest
+    config = kore.control_call("PUT", "/config", {"account": ACCOUNT, "export_default_version": "latest"})
+    assert config.status_code == 200 and config.json()["accounts"][ACCOUNT]["export_default_version"] == "latest"
+    assert _exported_flow(kore) == {"nodes": ["v2"]}
+    assert _exported_flow(kore, {"flowId": FLOW_V1}) == {"nodes": ["v1"]}  # an explicit flowId always wins
+    kore.control_call("PUT", "/config", {"account": ACCOUNT, "export_default_version": "deployed"})
+    assert _exported_flow(kore) == {"nodes": ["v1"]}
+    assert kore.control_call("PUT", "/config", {"export_default_version": "newest"}).status_code == 400
+
+
+@pytest.mark.parametrize("policy, expected", [
+    ("keep_existing", [{"key": "API_BASE", "value": "https://prod.example"}, {"key": "TIMEOUT", "value": "30"}]),
+    ("overwrite", PACKAGE["env_variables"]),
+])
+def test_import_existing_env_policy_switch(kore: Kore, policy: str, expected: list) -> None:
+    """Import into an existing workflow keeps or overwrites the env values there (the reference leaves it open)."""
+    assert kore.control_call("PUT", "/config", {"account": ACCOUNT, "env_merge_policy": policy}).status_code == 200
+    body = kore.post(f"/api/public/workflows/{WF}/import", json=kore.upload_package(PACKAGE)).json()
+    assert kore.finish(body["dockStatusId"])["status"] == "SUCCESS"
+    assert kore.workflows()[WF]["versions"][-1]["env_variables"] == expected

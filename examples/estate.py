@@ -11,7 +11,8 @@ dev holds the newer flows; prod an older state with its own connection ids and v
 work to do. The flows are real public exports (tests/fixtures/samples, licences beside them); the Kore.ai workflow
 is synthetic (no public AI for Process export exists). inventory.yml beside this file describes the same estate.
 
-Run as a script to write the emulator seed: ``python examples/estate.py > seed.json``.
+Run as a script to write the emulator seed: ``python examples/estate.py > seed.json``; or start the emulator with
+this estate already loaded: ``cd tests && python -m emulator --demo``.
 """
 
 from __future__ import annotations

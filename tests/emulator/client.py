@@ -126,12 +126,13 @@ class EmulatorClient:
 
 
 def start_emulator(seed: dict | str | None = None, host: str = "127.0.0.1", port: int = 0,
-                   providers: list[str] | None = None, timeout: float = 30.0, python: str | None = None) -> tuple[subprocess.Popen, str]:
+                   providers: list[str] | None = None, timeout: float = 30.0, python: str | None = None,
+                   demo: bool = False) -> tuple[subprocess.Popen, str]:
     """Run ``python -m emulator`` as a subprocess; return ``(process, base_url)`` once it printed its URL.
 
-    ``seed`` is a dict (written to a temporary file) or a path to a JSON file.
+    ``seed`` is a dict (written to a temporary file) or a path to a JSON file; ``demo`` loads the sandbox estate first.
     """
-    cmd = [python or sys.executable, "-m", "emulator", "--host", host, "--port", str(port)]
+    cmd = [python or sys.executable, "-m", "emulator", "--host", host, "--port", str(port)] + (["--demo"] if demo else [])
     seed_file = None
     if isinstance(seed, dict):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:

@@ -47,7 +47,13 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[int, float] | None] = {
 }
 
 TRANSPORT_SCOPE_KEY = "flowops.transport"
-FAULT_TYPES = ("respond", "reset", "stall", "truncate")
+# Set on the ASGI scope when a "mark" fault fires: the request then runs normally and the provider reads the action.
+FAULT_SCOPE_KEY = "flowops.fault"
+# Faults the core applies itself, and faults it hands to the provider (a provider lists the ones it understands in
+# its ``scope_faults`` attribute: DaVinci ``expire_token``, Kore.ai ``job_fail``/``job_stuck``).
+CORE_FAULT_TYPES = ("respond", "reset", "stall", "truncate")
+MARK_FAULT_TYPES = ("expire_token", "job_fail", "job_stuck")
+FAULT_TYPES = CORE_FAULT_TYPES + MARK_FAULT_TYPES
 REQUEST_LOG_MAX = 200_000
 
 Scope = t.MutableMapping[str, t.Any]
@@ -209,19 +215,29 @@ class FaultRule:
     every: bool = False
     probability: float | None = None
     times: int | None = None
+    content_type: str | None = None
+    body: str | None = None
     matched: int = 0
     fired: int = 0
     pattern: re.Pattern = field(init=False, repr=False)
+    content_type_pattern: re.Pattern | None = field(init=False, repr=False)
+    body_pattern: re.Pattern | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.pattern = re.compile(self.path)
+        self.content_type_pattern = re.compile(self.content_type, re.IGNORECASE) if self.content_type is not None else None
+        self.body_pattern = re.compile(self.body) if self.body is not None else None
 
-    def matches(self, provider: str, tenant: str | None, method: str, path: str) -> bool:
+    def matches(self, provider: str, tenant: str | None, method: str, path: str, content_type: str = "", body: str = "") -> bool:
         if self.provider is not None and self.provider != provider:
             return False
         if self.tenant is not None and self.tenant != tenant:
             return False
         if self.method is not None and self.method.upper() != method.upper():
+            return False
+        if self.content_type_pattern is not None and self.content_type_pattern.search(content_type) is None:
+            return False
+        if self.body_pattern is not None and self.body_pattern.search(body) is None:
             return False
         return self.pattern.search(path) is not None
 
@@ -243,6 +259,7 @@ class FaultRule:
         return {
             "id": self.id, "provider": self.provider, "tenant": self.tenant, "method": self.method, "path": self.path,
             "nth": self.nth, "every": self.every, "probability": self.probability, "times": self.times,
+            "content_type": self.content_type, "body": self.body,
             "action": self.action, "matched": self.matched, "fired": self.fired,
         }
 
@@ -383,9 +400,22 @@ class Emulator:
             raise ControlError("action.seconds must be a number")
         if "headers" in action and not isinstance(action["headers"], dict):
             raise ControlError("action.headers must be an object")
+        for flag in ("apply", "graceful"):
+            if flag in action and not isinstance(action[flag], bool):
+                raise ControlError(f"action.{flag} must be a boolean")
+        if "reason" in action and not isinstance(action["reason"], str):
+            raise ControlError("action.reason must be a string")
+        for key in ("content_type", "body"):
+            if body.get(key) is not None and not isinstance(body[key], str):
+                raise ControlError(f"{key} must be a string (a regular expression)")
         provider = body.get("provider")
         if provider is not None:
             self._provider_names([provider])
+        if action["type"] in MARK_FAULT_TYPES:
+            supported = getattr(self.providers.get(provider or ""), "scope_faults", ())
+            if action["type"] not in supported:
+                owners = [name for name, prov in self.providers.items() if action["type"] in getattr(prov, "scope_faults", ())]
+                raise ControlError(f"action {action['type']} needs \"provider\": one of {', '.join(owners) or '(none available)'}")
         for key in ("nth", "times"):
             if body.get(key) is not None and (not isinstance(body[key], int) or body[key] < 1):
                 raise ControlError(f"{key} must be a positive integer")
@@ -397,16 +427,20 @@ class Emulator:
             rule = FaultRule(
                 id=self._fault_seq, path=str(body.get("path", "")), action=dict(action), provider=provider,
                 tenant=body.get("tenant"), method=body.get("method"), nth=body.get("nth"), every=bool(body.get("every", False)),
-                probability=probability, times=body.get("times"),
+                probability=probability, times=body.get("times"), content_type=body.get("content_type"), body=body.get("body"),
             )
         except re.error as exc:
-            raise ControlError(f"bad path regex: {exc}") from exc
+            raise ControlError(f"bad regex in path, content_type or body: {exc}") from exc
         self.faults[rule.id] = rule
         return rule
 
-    def match_fault(self, provider: str, tenant: str | None, method: str, path: str) -> FaultRule | None:
+    def needs_body(self) -> bool:
+        """True when a fault rule matches on the request body (the pipeline then reads it before the route)."""
+        return any(rule.body_pattern is not None for rule in self.faults.values())
+
+    def match_fault(self, provider: str, tenant: str | None, method: str, path: str, content_type: str = "", body: str = "") -> FaultRule | None:
         for rule in self.faults.values():
-            if rule.matches(provider, tenant, method, path) and rule.should_fire():
+            if rule.matches(provider, tenant, method, path, content_type, body) and rule.should_fire():
                 return rule
         return None
 
@@ -419,7 +453,9 @@ class Emulator:
         bucket = self.counts.setdefault(entry["provider"], {}).setdefault(tenant_key, {"reads": 0, "writes": 0, "writes_ok": 0})
         if entry["write"]:
             bucket["writes"] += 1
-            if isinstance(entry["status"], int) and 200 <= entry["status"] < 300:
+            # writes_ok counts writes the server applied, even when a fault lost the answer (reset/truncate after apply)
+            applied = entry.get("applied_status")
+            if isinstance(applied, int) and 200 <= applied < 300:
                 bucket["writes_ok"] += 1
         else:
             bucket["reads"] += 1
@@ -448,6 +484,36 @@ def _is_loopback(scope: Scope) -> bool:
         return ipaddress.ip_address(client[0]).is_loopback
     except ValueError:
         return False
+
+
+async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole request body; return it and a ``receive`` that hands the same body to the route."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
 
 
 def _abort_connection(transport: t.Any) -> None:
@@ -497,7 +563,7 @@ class EmulatorMiddleware:
             tenant = None
         entry: dict[str, t.Any] = {
             "time": emu.now(), "provider": provider.name, "tenant": tenant, "method": method, "path": path,
-            "query": scope.get("query_string", b"").decode("latin-1"), "status": None,
+            "query": scope.get("query_string", b"").decode("latin-1"), "status": None, "applied_status": None,
             "write": bool(provider.is_write(method, path)), "fault": None,
         }
         status: list[int] = []
@@ -506,6 +572,11 @@ class EmulatorMiddleware:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
             await send(message)
+
+        async def route_send(message: Message) -> None:  # what the provider route itself answered
+            if message["type"] == "http.response.start":
+                entry["applied_status"] = message["status"]
+            await send_wrapper(message)
 
         try:
             latency = emu.latency.get(provider.name)
@@ -521,34 +592,63 @@ class EmulatorMiddleware:
                     retry_after = str(max(1, math.ceil(wait)))
                     await provider.error_response(429, "Too many requests", retry_after=retry_after)(scope, receive, send_wrapper)
                     return
-            rule = emu.match_fault(provider.name, tenant, method, path)
+            body_text = ""
+            if emu.needs_body():
+                raw_body, receive = await _buffer_body(receive)
+                body_text = raw_body.decode("utf-8", errors="replace")
+            rule = emu.match_fault(provider.name, tenant, method, path, _header(scope, b"content-type"), body_text)
             if rule is not None:
                 entry["fault"] = f"{rule.action['type']}:{rule.id}"
-                if await self._apply_fault(rule, provider, scope, receive, send_wrapper):
+                if await self._apply_fault(rule, provider, scope, receive, send_wrapper, entry):
                     return
             try:
-                await self.app(scope, receive, send_wrapper)
+                await self.app(scope, receive, route_send)
             except Exception:  # pylint: disable=broad-exception-caught  # never leak a stack trace to the client
                 LOG.exception("provider %s failed on %s %s", provider.name, method, path)
                 if status:
                     raise
-                await provider.error_response(500, "Internal emulator error")(scope, receive, send_wrapper)
+                await provider.error_response(500, "Internal emulator error")(scope, receive, route_send)
         finally:
             entry["status"] = status[0] if status else None
             emu.log_request(entry)
 
-    async def _apply_fault(self, rule: FaultRule, provider: Provider, scope: Scope, receive: Receive, send: Send) -> bool:
+    async def _run_captured(self, scope: Scope, receive: Receive, entry: dict) -> tuple[Message, bytes]:
+        """Run the real route (its effect happens) and return its response start message and body, unsent."""
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                entry["applied_status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        return start, b"".join(chunks)
+
+    async def _apply_fault(  # pylint: disable=too-many-arguments,too-many-positional-arguments
+        self, rule: FaultRule, provider: Provider, scope: Scope, receive: Receive, send: Send, entry: dict,
+    ) -> bool:
         """Apply a fired fault. Return True if the request is fully handled, False to continue normally."""
         action = rule.action
         kind = action["type"]
         transport = scope.get(TRANSPORT_SCOPE_KEY)
+        if kind in MARK_FAULT_TYPES:
+            scope[FAULT_SCOPE_KEY] = {**action, "rule": rule.id}
+            return False
         if kind == "stall":
             await asyncio.sleep(float(action.get("seconds", 60)))
             return False
         if kind == "reset":
             if transport is None:
                 raise RuntimeError("reset fault needs the emulator's uvicorn protocol (run via emulator.__main__)")
-            _abort_connection(transport)
+            if action.get("apply"):
+                await self._run_captured(scope, receive, entry)  # the request takes effect; its answer is lost
+            if action.get("graceful"):
+                transport.close()  # FIN: the client sees the connection closed without a response
+            else:
+                _abort_connection(transport)
             await asyncio.sleep(0)  # let connection_lost run so the server does not try to answer
             await asyncio.sleep(0)
             return True
@@ -570,17 +670,7 @@ class EmulatorMiddleware:
         # truncate: run the real route, buffer its answer, send headers with the full length and half the body.
         if transport is None:
             raise RuntimeError("truncate fault needs the emulator's uvicorn protocol (run via emulator.__main__)")
-        start: Message = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, capture)
-        body = b"".join(chunks)
+        start, body = await self._run_captured(scope, receive, entry)
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})

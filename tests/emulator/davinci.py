@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.core import Emulator, RawFloat, RawJSONResponse, loads
+from emulator.core import FAULT_SCOPE_KEY, Emulator, RawFloat, RawJSONResponse, loads
 
 # ---------------------------------------------------------------------------------------------------
 # Snapshot encoding of number literals
@@ -121,6 +121,12 @@ def iso(ts: float | None) -> str | None:
 
 def epoch_ms(ts: float) -> int:
     return int(round(ts * 1000))
+
+
+def _fault_type(request: Request) -> str | None:
+    """The type of the mark fault (core.FAULT_SCOPE_KEY) that fired for this request, if any."""
+    fault = request.scope.get(FAULT_SCOPE_KEY)
+    return fault.get("type") if isinstance(fault, dict) else None
 
 
 def media_type(header: str | None) -> str | None:
@@ -559,7 +565,13 @@ ROUTE_TABLE: list[tuple[str, dict[str, dict[str, tuple[str, bool]]]]] = [
     (r"/connectors", {"GET": {_ANY: ("list_connectors", False)}}),
     (r"/connectors/(?P<connector_id>[^/]+)", {"GET": {_ANY: ("get_connector", False)}}),
 ]
-_COMPILED_ROUTES = [(re.compile(r"^/v1/environments/(?P<env_id>[^/]+)" + pattern + r"/?$"), methods) for pattern, methods in ROUTE_TABLE]
+# Media types are case-insensitive (RFC 9110 8.3.1) and media_type() lower-cases the request's, so the table's keys are
+# lower-cased too (CT_INSTANCE_CLONE has a capital I: without this its route answered 415).
+_COMPILED_ROUTES = [
+    (re.compile(r"^/v1/environments/(?P<env_id>[^/]+)" + pattern + r"/?$"),
+     {method: {ctype.lower(): action for ctype, action in actions.items()} for method, actions in methods.items()})
+    for pattern, methods in ROUTE_TABLE
+]
 _TOKEN_PATH_RE = re.compile(r"^/(?P<env_id>[^/]+)/as/token/?$")
 _ENV_PATH_RE = re.compile(r"^/v1/environments/(?P<env_id>[^/]+)")
 
@@ -576,6 +588,9 @@ class DaVinciProvider:  # pylint: disable=too-many-public-methods  # one method 
     """PingOne DaVinci flow-management API emulation (see module docstring and README.md)."""
 
     name = "davinci"
+    # Fault rules of type expire_token (core.MARK_FAULT_TYPES): on an API call the presented token expires before the
+    # call is checked (401 now and for every later use of it); on a token request the issued token is dead on arrival.
+    scope_faults = ("expire_token",)
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
@@ -830,7 +845,10 @@ class DaVinciProvider:  # pylint: disable=too-many-public-methods  # one method 
         if grant != "client_credentials":
             raise OAuthError(400, "unsupported_grant_type", "Only the client_credentials grant is supported for this application.")
         token = secrets.token_urlsafe(32)
-        self.tokens[token] = Token(client_id, frozenset(worker.environments), self.emulator.now() + worker.token_lifetime)
+        expires_at = self.emulator.now() + worker.token_lifetime
+        if _fault_type(request) == "expire_token":
+            expires_at = self.emulator.now()  # issued with the usual expires_in, but already dead (token revoked at once)
+        self.tokens[token] = Token(client_id, frozenset(worker.environments), expires_at)
         return {"access_token": token, "token_type": "Bearer", "expires_in": worker.token_lifetime}
 
     @staticmethod
@@ -857,6 +875,8 @@ class DaVinciProvider:  # pylint: disable=too-many-public-methods  # one method 
         header = request.headers.get("authorization") or ""
         scheme, _sep, value = header.partition(" ")
         token = self.tokens.get(value.strip()) if scheme.lower() == "bearer" else None
+        if token is not None and _fault_type(request) == "expire_token":
+            token.expires_at = min(token.expires_at, self.emulator.now())
         if token is None or token.expires_at <= self.emulator.now():
             reason = "The access token is missing." if not header else "The access token is invalid or expired."
             raise ApiError(401, "ACCESS_FAILED", "The request could not be completed. " + reason,

@@ -22,7 +22,7 @@ from emulator.core import RawJSONResponse, loads
 BUILTIN_FLOWS = frozenset({"sign-up-or-in", "sign-up", "sign-in", "step-up"})
 DEFAULT_COMPONENTS_VERSION = "2.0.463"
 FLOW_ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")  # TF MachineIDValidator (reference §5.5)
-BEHAVIOURS = ("bump_components_version", "add_server_defaults", "fill_empty_metadata")
+BEHAVIOURS = ("bump_components_version", "add_server_defaults", "fill_empty_metadata", "missing_flow_400")
 SERVER_DEFAULT_KEY = "serverDefault"  # the key newer TF's emulator test injects (reference §5.5)
 
 # Published codes (reference §4) and the emulator's own choice where no public source gives one (documented in README.md).
@@ -35,17 +35,20 @@ ERROR_CODES: dict[int, tuple[str, str]] = {
     429: ("E130429", "Rate limit exceeded"),
 }
 WRITE_PATHS = frozenset({
-    "/v2/mgmt/flow/import", "/v1/mgmt/flow/import", "/v1/mgmt/flow/delete", "/v2/mgmt/theme/import",
+    "/v2/mgmt/flow/import", "/v1/mgmt/flow/import", "/v1/mgmt/flow/delete", "/v2/mgmt/theme/import", "/v1/mgmt/theme/import",
 })
+# The answer to an export of a missing flow with the missing_flow_400 behaviour: a plain validation error whose
+# text says nothing about absence (reference §10 leaves the real status and wording open).
+MISSING_FLOW_400_MESSAGE = "Failed to load flow for export"
 
 
 class DescopeError(Exception):
     """An API error answered in Descope's error shape."""
 
-    def __init__(self, status: int, description: str, code: str | None = None) -> None:
-        super().__init__(description)
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
         self.status = status
-        self.description = description
+        self.message = message
         self.code = code
 
 
@@ -71,8 +74,10 @@ class Project:
         return data
 
 
-def _error_body(status: int, description: str, code: str | None = None) -> dict:
-    default_code, message = ERROR_CODES.get(status, (f"E{status:03d}000", "Server error" if status >= 500 else "Request failed"))
+def _error_body(status: int, message: str, code: str | None = None) -> dict:
+    """Descope's error body (reference §4): ``errorDescription`` is the code's fixed text ("Request is invalid" for
+    E011003), ``errorMessage`` the detail of this failure (as for E113007, "whose errorMessage holds the details")."""
+    default_code, description = ERROR_CODES.get(status, (f"E{status:03d}000", "Server error" if status >= 500 else "Request failed"))
     return {"errorCode": code or default_code, "errorDescription": description, "errorMessage": message}
 
 
@@ -158,6 +163,8 @@ class DescopeProvider:
             ("/v1/mgmt/flow/import", self._flow_import_v1),
             ("/v2/mgmt/theme/export", self._theme_export),
             ("/v2/mgmt/theme/import", self._theme_import),
+            ("/v1/mgmt/theme/export", self._theme_export_v1),
+            ("/v1/mgmt/theme/import", self._theme_import_v1),
         ]
         routes: list[BaseRoute] = [Route(path, self._endpoint(fn), methods=["POST"]) for path, fn in handlers]
         routes.append(Route("/v1/mgmt/license", self._endpoint(self._license, body=False), methods=["GET"]))
@@ -171,7 +178,7 @@ class DescopeProvider:
                 payload = await _json_body(request) if body else None
                 result = fn(project, payload)
             except DescopeError as exc:
-                return RawJSONResponse(_error_body(exc.status, exc.description, exc.code), status_code=exc.status)
+                return RawJSONResponse(_error_body(exc.status, exc.message, exc.code), status_code=exc.status)
             return RawJSONResponse(result)
         return endpoint
 
@@ -213,6 +220,8 @@ class DescopeProvider:
     def _exported(self, project: Project, flow_id: str) -> dict:
         stored = project.flows.get(flow_id)
         if stored is None:
+            if project.behaviour.get("missing_flow_400"):
+                raise DescopeError(400, MISSING_FLOW_400_MESSAGE)
             raise DescopeError(404, f"Flow {flow_id} not found")
         flow = copy.deepcopy(stored)
         if project.behaviour.get("fill_empty_metadata"):
@@ -355,6 +364,35 @@ class DescopeProvider:
             stored["componentsVersion"] = project.components_version
         project.theme = stored
         return {}
+
+    # -- legacy v1 theme (reference §1.2) ------------------------------------------------------------------
+    # The v1 shape is {"theme": {"id", "cssTemplate"}}; how cssTemplate maps to the v2 styles document is not published.
+    # Emulator choice: cssTemplate is the whole stored theme document, so a v1 export followed by a v1 import restores
+    # the theme exactly (what TF's styles test relies on) and v2 export shows what v1 import stored.
+    def _theme_v1(self, project: Project) -> dict:
+        theme = project.theme if project.theme is not None else {"componentsVersion": project.components_version, "styles": {}}
+        theme_id = "TH" + hashlib.sha256(project.project_id.encode()).hexdigest()[:26]
+        return {"theme": {"id": theme_id, "cssTemplate": copy.deepcopy(theme)}}
+
+    def _theme_export_v1(self, project: Project, body: t.Any) -> dict:
+        if body is not None:
+            _object(body)
+        return self._theme_v1(project)
+
+    def _theme_import_v1(self, project: Project, body: t.Any) -> dict:
+        theme = _object(body).get("theme")
+        if not isinstance(theme, dict):
+            raise DescopeError(400, "theme must be an object")
+        css = theme.get("cssTemplate")
+        if not isinstance(css, dict):
+            raise DescopeError(400, "theme.cssTemplate must be an object")
+        if "styles" in css and (not isinstance(css["styles"], dict) or not all(isinstance(v, dict) for v in css["styles"].values())):
+            raise DescopeError(400, "theme.cssTemplate.styles must be an object of style objects")
+        stored = copy.deepcopy(css)  # replaces the whole theme (reference §1.2, §9.6); the id is the project's own
+        if project.behaviour.get("bump_components_version"):
+            stored["componentsVersion"] = project.components_version
+        project.theme = stored
+        return self._theme_v1(project)
 
     # -- license -------------------------------------------------------------------------------------
     def _license(self, project: Project, _body: t.Any) -> dict:

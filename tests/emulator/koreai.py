@@ -9,6 +9,7 @@ Tenants are Kore.ai accounts, authenticated by the ``x-api-key`` header. Errors 
 from __future__ import annotations
 
 import base64
+import contextvars
 import copy
 import hashlib
 import hmac
@@ -28,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.core import RawJSONResponse, dumps, loads
+from emulator.core import FAULT_SCOPE_KEY, RawJSONResponse, dumps, loads
 
 NAME = "koreai"
 ITEM_RESOURCES = ("workflows", "workflow", "tools")  # /api/public/<res>/{id}/<action>  (reference 3.0, 10.1)
@@ -52,6 +53,7 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
     "download_url_leading_space": False,  # reproduce the doc sample's " https://..." download URL
     "undeploy_id_key": "toolId",          # key of the workflow id in the undeploy response (doc quirk)
     "env_merge_policy": "keep_existing",  # import into existing: keep_existing | overwrite
+    "export_default_version": "deployed",  # export without flowId: deployed (else latest) | latest (open question)
     "import_existing_immediate": False,   # import into existing answers SUCCESS at once (doc sample)
     "require_deployed_for_import": False,  # UI rule: import into existing needs a deployed parent
     "download_before_done_status": 409,   # download of an unfinished export: 404 | 409
@@ -61,6 +63,10 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
 }
 
 Handler = t.Callable[[Request, "Account", str], t.Awaitable[Response]]
+
+# The job_fail / job_stuck fault (core.MARK_FAULT_TYPES) that fired for the request being handled: set per request task
+# by KoreAIProvider._api, taken by the first dock record that request creates.
+_JOB_FAULT: contextvars.ContextVar[dict | None] = contextvars.ContextVar("koreai_job_fault", default=None)
 
 
 class KoreError(Exception):
@@ -92,6 +98,10 @@ def _check_config(key: str, value: t.Any) -> t.Any:
     if key == "undeploy_id_key":
         if value not in ("toolId", "workflowId"):
             raise ValueError("undeploy_id_key must be 'toolId' or 'workflowId'")
+        return value
+    if key == "export_default_version":
+        if value not in ("deployed", "latest"):
+            raise ValueError("export_default_version must be 'deployed' or 'latest'")
         return value
     if key == "env_merge_policy":
         if value not in ("keep_existing", "overwrite"):
@@ -349,6 +359,9 @@ class KoreAIProvider:  # pylint: disable=too-many-public-methods
     """Kore.ai AI for Process public API (workflows / tools, files, dock status)."""
 
     name = NAME
+    # Fault rules of type job_fail / job_stuck (core.MARK_FAULT_TYPES): the dock record the matched request starts
+    # (import, export, deploy, undeploy) FAILs with the rule's reason, or stays IN_PROGRESS for ever.
+    scope_faults = ("job_fail", "job_stuck")
 
     def __init__(self, emulator: t.Any) -> None:
         self.emulator = emulator
@@ -554,6 +567,8 @@ class KoreAIProvider:  # pylint: disable=too-many-public-methods
             try:
                 account = self._authenticate(request)
                 self._settle(account)
+                fault = request.scope.get(FAULT_SCOPE_KEY)
+                _JOB_FAULT.set(fault if isinstance(fault, dict) and fault.get("type") in ("job_fail", "job_stuck") else None)
                 return await handler(request, account, resource)
             except KoreError as exc:
                 return JSONResponse({"errors": [{"msg": exc.msg, "code": exc.code}]}, status_code=exc.status)
@@ -622,7 +637,12 @@ class KoreAIProvider:  # pylint: disable=too-many-public-methods
         job = Job(id=f"ds-{uuid.uuid4()}", seq=self.job_seq, action=action, resource=resource, workflow_id=workflow_id,
                   created_at=now, ready_at=now if immediate else now + account.config["job_delay_seconds"],
                   outcome=FAILED if reason else SUCCESS, reason=reason, payload=payload or {})
-        injection = account.take_injection(action)
+        fault = _JOB_FAULT.get()
+        if fault is not None:  # a job fault rule that fired for this request; a pending fail-next/stuck-next stays pending
+            _JOB_FAULT.set(None)
+            injection: dict | None = {"outcome": "STUCK" if fault["type"] == "job_stuck" else FAILED, "reason": fault.get("reason")}
+        else:
+            injection = account.take_injection(action)
         if injection is not None and injection["outcome"] == "STUCK":
             job.stuck = True
         elif injection is not None and job.outcome == SUCCESS:
@@ -840,7 +860,7 @@ class KoreAIProvider:  # pylint: disable=too-many-public-methods
                 raise KoreError(400, "Invalid flowId")
         else:
             deployed = workflow.get_version(workflow.deployed_version) if workflow.deployed_version is not None else None
-            version = deployed or workflow.latest
+            version = workflow.latest if account.config["export_default_version"] == "latest" else deployed or workflow.latest
         job = self._new_job(account, "EXPORT", resource, workflow.id,
                             payload={"workflow_name": workflow.name, "version": version.version, "documents": version.documents()})
         response = self._job_response(job, self._dock_key(account))

@@ -222,6 +222,83 @@ def test_fault_truncate_sends_half_the_body(emulator: EmulatorClient) -> None:
     assert len(full.content) == length and full.json()["flow"] == FLOW
 
 
+def _wait_for_log(emu: EmulatorClient, count: int = 1, **filters: object) -> list[dict]:
+    """The request log once it holds ``count`` matching entries (a dropped connection is logged when the server is done)."""
+    deadline = time.monotonic() + 30
+    while len(entries := emu.requests(**filters)) < count:  # type: ignore[arg-type]
+        assert time.monotonic() < deadline, entries
+        time.sleep(0.05)
+    return entries
+
+
+def _import(emu: EmulatorClient, flow_id: str, name: str) -> requests.Response:
+    flow = {"flowId": flow_id, "metadata": {"name": name}, "contents": {}}
+    return requests.post(emu.url("/v2/mgmt/flow/import"), headers=AUTH, json={"flow": flow}, timeout=10)
+
+
+def _stored_names(emu: EmulatorClient) -> dict:
+    (project,) = emu.snapshot()["descope"]["projects"]
+    return {flow_id: flow["metadata"]["name"] for flow_id, flow in project["flows"].items()}
+
+
+@pytest.mark.parametrize("graceful", [False, True])
+def test_fault_reset_after_apply_loses_the_answer_of_a_write_that_landed(emulator: EmulatorClient, graceful: bool) -> None:
+    seed(emulator)
+    rule = emulator.add_fault({"provider": "descope", "method": "POST", "path": "/flow/import$", "times": 1,
+                               "action": {"type": "reset", "apply": True, "graceful": graceful}})
+    with pytest.raises(requests.ConnectionError):
+        _import(emulator, "landed", "Landed")
+    assert _stored_names(emulator)["landed"] == "Landed"  # the write happened
+    (entry,) = _wait_for_log(emulator, write=True)
+    assert (entry["status"], entry["applied_status"], entry["fault"]) == (None, 200, f"reset:{rule}")
+    assert emulator.counts()["descope"][PID] == {"reads": 0, "writes": 1, "writes_ok": 1}
+    # without "apply" the request never reaches the route
+    emulator.add_fault({"provider": "descope", "path": "/flow/import$", "times": 1, "action": {"type": "reset"}})
+    with pytest.raises(requests.ConnectionError):
+        _import(emulator, "lost", "Lost")
+    assert "lost" not in _stored_names(emulator)
+    assert _wait_for_log(emulator, 2, write=True)[-1]["applied_status"] is None
+    assert emulator.counts()["descope"][PID]["writes_ok"] == 1
+
+
+def test_fault_truncate_applies_the_write_first(emulator: EmulatorClient) -> None:
+    seed(emulator)
+    emulator.add_fault({"provider": "descope", "path": "/flow/import$", "times": 1, "action": {"type": "truncate"}})
+    url = urllib.parse.urlsplit(emulator.base_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    conn.request("POST", "/v2/mgmt/flow/import", body=json.dumps({"flow": {"flowId": "half", "metadata": {"name": "Half"}, "contents": {}}}),
+                 headers={**AUTH, "Content-Type": "application/json"})
+    response = conn.getresponse()
+    assert response.status == 200 and int(response.getheader("Content-Length")) == 2  # "{}"
+    with pytest.raises(http.client.IncompleteRead):
+        response.read()
+    conn.close()
+    assert _stored_names(emulator)["half"] == "Half"
+    (entry,) = _wait_for_log(emulator, write=True)  # logged once the server has closed the connection
+    assert (entry["status"], entry["applied_status"], entry["fault"].split(":")[0]) == (200, 200, "truncate")
+
+
+def test_fault_matched_by_request_body(emulator: EmulatorClient) -> None:
+    """A rule with a body regex fires only for requests whose body matches; the route still gets every body intact."""
+    seed(emulator)
+    rule = emulator.add_fault({"provider": "descope", "path": "/flow/import$", "body": r'"flowId":\s*"second"',
+                               "action": {"type": "respond", "status": 500}})
+    assert _import(emulator, "first", "First").status_code == 200
+    assert _import(emulator, "second", "Second").status_code == 500
+    assert _import(emulator, "third", "Third").status_code == 200
+    assert _stored_names(emulator) == {"core-flow": "Core", "first": "First", "third": "Third"}
+    (entry,) = [r for r in emulator.faults() if r["id"] == rule]
+    assert (entry["matched"], entry["fired"]) == (1, 1)
+    # a large body, sent in several chunks, reaches the route whole
+    big = "x" * 300_000
+    assert _import(emulator, "big", big).status_code == 200
+    assert _stored_names(emulator)["big"] == big
+    with pytest.raises(EmulatorError):
+        emulator.add_fault({"path": "/", "body": "(", "action": {"type": "reset"}})
+    with pytest.raises(EmulatorError):
+        emulator.add_fault({"path": "/", "content_type": 5, "action": {"type": "reset"}})
+
+
 def test_clock_advances_monotonically(emulator: EmulatorClient) -> None:
     before = emulator.now()
     after = emulator.advance_clock(3600)
@@ -287,3 +364,18 @@ def test_client_snapshot_restore_keeps_number_literals(emulator: EmulatorClient)
     emulator.restore(snap)
     text = requests.post(emulator.url("/v2/mgmt/flow/export"), headers=AUTH, json={"flowId": "core-flow"}, timeout=10).text
     assert '"ratio":1E-50' in text and '"big":1.0' in text
+
+
+def test_readme_fault_examples_are_accepted(emulator: EmulatorClient) -> None:
+    """Every example rule of the README's fault table is valid JSON that the control API accepts (the README stays true)."""
+    readme = (pathlib.Path(TESTS_DIR) / "emulator" / "README.md").read_text(encoding="utf-8")
+    start = readme.index("| Fault | Rule |")
+    rules = []
+    for line in readme[start:].splitlines()[2:]:
+        if not line.strip().startswith("|"):
+            break  # end of the table
+        rules.append(json.loads(line.rsplit("| `", 1)[1].rstrip().removesuffix("|").rstrip().removesuffix("`")))
+    assert len(rules) >= 9
+    for rule in rules:
+        emulator.add_fault(rule)
+    assert [r["action"]["type"] for r in emulator.faults()] == [r["action"]["type"] for r in rules]

@@ -24,6 +24,7 @@ CT_CLONE = "application/vnd.pingidentity.flow.clone+json"
 CT_VALIDATE = "application/vnd.pingidentity.flow.validate+json"
 CT_EXPORT = "application/vnd.pingidentity.flowversion.export+json"
 CT_REVERT = "application/vnd.pingidentity.flowversion.revert+json"
+CT_INSTANCE_CLONE = "application/vnd.pingidentity.connectorInstance.clone+json"
 
 HTTP_INSTANCE = "867ed4363b2bc21c860085ad2baa817d"
 
@@ -449,6 +450,63 @@ def test_connector_instances(dv: DaVinci) -> None:
     assert_error(dv.call("POST", "/connectorInstances", {"name": "x"}), 400, "INVALID_DATA")
     connectors = dv.call("GET", "/connectors").json()["_embedded"]["connectors"]
     assert {"httpConnector", "errorConnector"} <= {c["id"] for c in connectors}
+
+
+@pytest.mark.parametrize("content_type", [CT_INSTANCE_CLONE, CT_INSTANCE_CLONE.lower(), CT_INSTANCE_CLONE.upper() + "; charset=UTF-8"])
+def test_connector_instance_clone(emulator: EmulatorClient, dv: DaVinci, content_type: str) -> None:
+    """The clone route is reached whatever the case of the media type (media types are case-insensitive)."""
+    emulator.clear_requests()
+    clone = dv.call("POST", f"/connectorInstances/{HTTP_INSTANCE}", {}, content_type)
+    assert clone.status_code == 201, clone.text
+    body = clone.json()
+    assert body["id"] != HTTP_INSTANCE and len(body["id"]) == 32
+    assert body["name"] == "Http - Copy" and body["connector"] == {"id": "httpConnector"} and body["environment"] == {"id": ENV_A}
+    listing = dv.call("GET", "/connectorInstances").json()["_embedded"]["connectorInstances"]
+    assert sorted(i["id"] for i in listing) == sorted([HTTP_INSTANCE, body["id"]])
+    assert [(e["method"], e["status"], e["write"]) for e in emulator.requests(provider="davinci")][0] == ("POST", 201, True)
+    assert_error(dv.call("POST", "/connectorInstances/" + "0" * 32, {}, content_type), 404, "NOT_FOUND")
+    assert_error(dv.call("POST", f"/connectorInstances/{HTTP_INSTANCE}", {}, CT_JSON), 415, "INVALID_REQUEST")
+
+
+# -- faults: content type, token expiry ------------------------------------------------------------------------
+def test_fault_matched_by_content_type(emulator: EmulatorClient, dv: DaVinci) -> None:
+    """Deploy, clone and validate share one URL: a rule can pick one of them by its Content-Type."""
+    flow = dv.create_flow({"name": "ct"})
+    rule = emulator.add_fault({"provider": "davinci", "method": "POST", "path": "/flows/[^/]+$", "content_type": r"flow\.deploy\+json",
+                               "action": {"type": "respond", "status": 503}})
+    assert dv.call("POST", f"/flows/{flow['id']}", {}, CT_CLONE).status_code == 201
+    assert dv.call("POST", f"/flows/{flow['id']}", {"graphData": {}}, CT_VALIDATE).status_code == 200
+    assert_error(dv.call("POST", f"/flows/{flow['id']}", None, CT_DEPLOY.upper()), 503, "UNEXPECTED_ERROR")  # case-insensitive
+    assert dv.call("GET", f"/flows/{flow['id']}").json().get("publishedVersion") is None  # the deploy never ran
+    (entry,) = [r for r in emulator.faults() if r["id"] == rule]
+    assert (entry["matched"], entry["fired"], entry["content_type"]) == (1, 1, r"flow\.deploy\+json")
+
+
+def test_fault_expire_token_from_request_n_on(emulator: EmulatorClient, dv: DaVinci) -> None:
+    """A token issued, then rejected with 401 from the 3rd API call on; a fresh token works again."""
+    emulator.add_fault({"provider": "davinci", "path": "^/v1/environments/", "nth": 3, "action": {"type": "expire_token"}})
+    assert dv.call("GET", "/flows").status_code == 200
+    assert dv.call("GET", "/flows").status_code == 200
+    for _call in range(2):
+        body = assert_error(dv.call("GET", "/flows"), 401, "ACCESS_FAILED")
+        assert body["details"][0]["code"] == "INVALID_TOKEN"
+    dv.login()
+    assert dv.call("GET", "/flows").status_code == 200
+    log = [(e["status"], (e["fault"] or "").split(":")[0]) for e in emulator.requests(provider="davinci")]
+    assert log[-6:] == [(200, ""), (200, ""), (401, "expire_token"), (401, ""), (200, ""), (200, "")]
+
+
+def test_fault_token_dead_on_arrival(emulator: EmulatorClient, dv: DaVinci) -> None:
+    """The next token issued looks normal (expires_in as usual) but dies at once: the one after works."""
+    emulator.add_fault({"provider": "davinci", "path": "/as/token$", "nth": 1, "action": {"type": "expire_token"}})
+    dead = dv.get_token()  # the fixture's login came before the rule: rules count only later requests
+    assert dead.status_code == 200 and dead.json()["expires_in"] == 3600
+    assert_error(dv.call("GET", "/flows", token=dead.json()["access_token"]), 401, "ACCESS_FAILED")
+    assert dv.call("GET", "/flows").status_code == 200  # the first token is unaffected
+    fresh = dv.get_token().json()["access_token"]
+    assert dv.call("GET", "/flows", token=fresh).status_code == 200
+    with pytest.raises(EmulatorError):
+        emulator.add_fault({"provider": "koreai", "path": "/", "action": {"type": "expire_token"}})
 
 
 # -- core integration ----------------------------------------------------------------------------------------

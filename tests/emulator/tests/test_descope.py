@@ -142,7 +142,7 @@ def test_builtin_flows_cannot_be_deleted(project: EmulatorClient, builtin: str) 
     post(project, "/v2/mgmt/flow/import", {"flow": FLOW})
     response = post(project, "/v1/mgmt/flow/delete", {"ids": ["my-flow", builtin]})
     assert_error(response, 400, "E011003")
-    assert builtin in response.json()["errorDescription"]
+    assert builtin in response.json()["errorMessage"]
     assert post(project, "/v1/mgmt/flow/list").json()["total"] == 2  # nothing deleted
 
 
@@ -156,6 +156,61 @@ def test_theme_export_import_upserts(project: EmulatorClient) -> None:
     stored = post(project, "/v2/mgmt/theme/export").json()["theme"]
     assert stored["styles"] == {"light": {"a": 9}, "dark": {"b": 2}, "custom": {"c": 3}}
     assert_error(post(project, "/v2/mgmt/theme/import", {"theme": {"styles": []}}), 400, "E011003")
+
+
+def test_error_body_detail_in_error_message(project: EmulatorClient) -> None:
+    """errorDescription is the code's fixed text, errorMessage the detail of this failure (reference §4)."""
+    response = post(project, "/v2/mgmt/flow/import", {"flow": {"flowId": "x", "metadata": {}}})
+    assert_error(response, 400, "E011003")
+    body = response.json()
+    assert body["errorDescription"] == "Request is invalid"
+    assert "contents" in body["errorMessage"]
+    missing = post(project, "/v2/mgmt/flow/export", {"flowId": "nope"}).json()
+    assert missing == {"errorCode": "E404000", "errorDescription": "Not found", "errorMessage": "Flow nope not found"}
+    unauthorized = requests.post(project.url("/v1/mgmt/flow/list"), headers={"Authorization": f"Bearer {PID}:wrong"}, timeout=10)
+    assert unauthorized.json() == {"errorCode": "E401000", "errorDescription": "Unauthorized", "errorMessage": "Invalid management key or project id"}
+    project.add_fault({"provider": "descope", "path": "/flow/list", "times": 1, "action": {"type": "respond", "status": 503}})
+    injected = post(project, "/v1/mgmt/flow/list").json()
+    assert injected["errorCode"] == "E503000" and injected["errorMessage"].startswith("Injected fault")
+
+
+@pytest.mark.parametrize("path", ["/v2/mgmt/flow/export", "/v1/mgmt/flow/export"])
+def test_behaviour_missing_flow_400(project: EmulatorClient, path: str) -> None:
+    """Switch: an export of a missing flow answers 400 with a message that does not say the flow is absent."""
+    url = project.url(f"/_emulator/descope/projects/{PID}/behaviour")
+    assert requests.get(url, timeout=10).json()["missing_flow_400"] is False
+    assert_error(post(project, path, {"flowId": "nope"}), 404, "E404000")
+    assert requests.put(url, json={"missing_flow_400": True}, timeout=10).json()["missing_flow_400"] is True
+    response = post(project, path, {"flowId": "nope"})
+    assert_error(response, 400, "E011003")
+    text = response.text.lower()
+    assert "not found" not in text and "not exist" not in text and "nope" not in text
+    assert post(project, path, {"flowId": "sign-up-or-in"}).status_code == 200  # present flows are unaffected
+    assert requests.put(url, json={"missing_flow_400": False}, timeout=10).status_code == 200
+    assert_error(post(project, path, {"flowId": "nope"}), 404, "E404000")
+
+
+def test_legacy_v1_theme_replaces_whole_theme(project: EmulatorClient) -> None:
+    empty = post(project, "/v1/mgmt/theme/export", {}).json()
+    assert set(empty) == {"theme"} and set(empty["theme"]) == {"id", "cssTemplate"}
+    assert empty["theme"]["cssTemplate"] == {"componentsVersion": "2.0.463", "styles": {}}
+    theme_id = empty["theme"]["id"]
+    saved = {"styles": {"light": {"a": 1}, "dark": {"b": 2}}, "componentsVersion": "2.0.500", "references": {"x": 1}}
+    post(project, "/v2/mgmt/theme/import", {"theme": saved})
+    exported = post(project, "/v1/mgmt/theme/export", {}).json()
+    assert exported == {"theme": {"id": theme_id, "cssTemplate": saved}}
+    post(project, "/v2/mgmt/theme/import", {"theme": {"styles": {"custom": {"c": 3}}, "componentsVersion": "2.0.600"}})
+    # v1 import restores the saved theme exactly: the style added since then is gone (whole replacement, reference §1.2)
+    restored = post(project, "/v1/mgmt/theme/import", {"theme": exported["theme"]})
+    assert restored.status_code == 200 and restored.json() == exported
+    assert post(project, "/v2/mgmt/theme/export").json() == {"theme": saved}
+    assert_error(post(project, "/v1/mgmt/theme/import", {"theme": {"id": theme_id}}), 400, "E011003")
+    assert_error(post(project, "/v1/mgmt/theme/import", {"theme": {"cssTemplate": {"styles": []}}}), 400, "E011003")
+    assert post(project, "/v2/mgmt/theme/export").json() == {"theme": saved}  # rejected imports change nothing
+    assert [(e["path"], e["write"]) for e in project.requests(tenant=PID) if "/v1/mgmt/theme/" in e["path"]] == [
+        ("/v1/mgmt/theme/export", False), ("/v1/mgmt/theme/export", False), ("/v1/mgmt/theme/import", True),
+        ("/v1/mgmt/theme/import", True), ("/v1/mgmt/theme/import", True),
+    ]
 
 
 def test_license(project: EmulatorClient) -> None:

@@ -1,9 +1,11 @@
-"""The real Descope Python SDK (PyPI ``descope``) against the emulator: base_url override, license handshake, list, delete."""
+"""The real Descope Python SDK (PyPI ``descope``) against the emulator: base_url override, license handshake, flow
+list/export/import/delete and theme export/import (the SDK uses the legacy v1 routes for export/import)."""
 from __future__ import annotations
 
 import json
 
 import pytest
+import requests
 
 from emulator.client import EmulatorClient
 
@@ -72,3 +74,40 @@ def test_sdk_legacy_v1_export(emulator: EmulatorClient) -> None:
     client = descope.DescopeClient(project_id=PID, management_key=KEY, base_url=emulator.base_url)
     exported = client.mgmt.flow.export_flow("sdk-flow")
     assert exported["flow"]["id"] == "sdk-flow" and exported["flow"]["name"] == "SDK flow" and exported["screens"] == []
+
+
+def test_sdk_flow_list_export_import_delete(emulator: EmulatorClient) -> None:
+    """The SDK's flow calls (legacy v1 export/import, list, delete) round-trip a flow through the emulator."""
+    seed(emulator, PID)
+    client = descope.DescopeClient(project_id=PID, management_key=KEY, base_url=emulator.base_url)
+    exported = client.mgmt.flow.export_flow("sdk-flow")
+    imported = client.mgmt.flow.import_flow("sdk-copy", exported["flow"], exported["screens"])
+    assert imported["flow"]["id"] == "sdk-copy" and imported["flow"]["name"] == "SDK flow" and imported["screens"] == []
+    assert client.mgmt.flow.export_flow("sdk-copy")["flow"]["dsl"] == exported["flow"]["dsl"]
+    assert [f["id"] for f in client.mgmt.flow.list_flows()["flows"]] == ["sdk-flow", "sign-in", "sdk-copy"]
+    assert client.mgmt.flow.delete_flows(["sdk-copy"]) == {}
+    assert [f["id"] for f in client.mgmt.flow.list_flows()["flows"]] == ["sdk-flow", "sign-in"]
+    with pytest.raises(descope.AuthException) as err:
+        client.mgmt.flow.export_flow("sdk-copy")
+    assert err.value.status_code == 404
+    body = json.loads(err.value.error_message)
+    assert body["errorCode"] == "E404000" and "sdk-copy" in body["errorMessage"]
+    writes = [(e["path"], e["status"]) for e in emulator.requests(write=True)]
+    assert writes == [("/v1/mgmt/flow/import", 200), ("/v1/mgmt/flow/delete", 200)]
+
+
+def test_sdk_theme_export_import(emulator: EmulatorClient) -> None:
+    """The SDK's legacy v1 theme calls: export, then import of the saved theme restores it whole."""
+    seed(emulator, PID)
+    saved_styles = {"styles": {"light": {"globals": {"color": "#fff"}}}, "componentsVersion": "2.0.500"}
+    emulator.seed({"descope": {"projects": [{"project_id": PID, "theme": saved_styles}]}})
+    client = descope.DescopeClient(project_id=PID, management_key=KEY, base_url=emulator.base_url)
+    saved = client.mgmt.flow.export_theme()
+    assert saved["theme"]["cssTemplate"] == saved_styles and saved["theme"]["id"]
+    changed = requests.post(emulator.url("/v2/mgmt/theme/import"), json={"theme": {"styles": {"dark": {"globals": {"color": "#000"}}}}},
+                            headers={"Authorization": f"Bearer {PID}:{KEY}"}, timeout=10)
+    assert changed.status_code == 200
+    assert set(client.mgmt.flow.export_theme()["theme"]["cssTemplate"]["styles"]) == {"light", "dark"}
+    assert client.mgmt.flow.import_theme(saved["theme"]) == saved
+    assert client.mgmt.flow.export_theme() == saved
+    assert emulator.snapshot()["descope"]["projects"][0]["theme"] == saved_styles

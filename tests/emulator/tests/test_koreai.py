@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 import requests
 
-from emulator.client import EmulatorClient
+from emulator.client import EmulatorClient, EmulatorError
 
 ACCOUNT, KEY = "acct-alpha", "kg-alpha-0000-1111"
 OTHER, OTHER_KEY = "acct-beta", "kg-beta-2222-3333"
@@ -704,3 +704,92 @@ def test_snapshot_restore_round_trip(kore: Kore) -> None:
     assert kore.finish(failed["dock-statusId"], key=OTHER_KEY)["message"] == "later"
     kore.control.reset(["koreai"])
     assert kore.control.snapshot()["koreai"]["accounts"] == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# switches for open questions, and job faults through the core fault API
+# ---------------------------------------------------------------------------------------------------
+def _exported_flow(kore: Kore, params: dict | None = None) -> t.Any:
+    body = kore.post(f"/api/public/workflows/{WF}/export", params=params).json()
+    kore.finish(body["dock-statusId"])
+    return _zip_docs(kore.download(body["response"]["downloadUrl"]).content)["flow_definition.json"]
+
+
+def test_export_default_version_switch(kore: Kore) -> None:
+    """Export without flowId: the deployed version (default) or the latest one (the reference leaves it open)."""
+    assert _exported_flow(kore) == {"nodes": ["v1"]}  # v1 deployed, v2 latest
+    config = kore.control_call("PUT", "/config", {"account": ACCOUNT, "export_default_version": "latest"})
+    assert config.status_code == 200 and config.json()["accounts"][ACCOUNT]["export_default_version"] == "latest"
+    assert _exported_flow(kore) == {"nodes": ["v2"]}
+    assert _exported_flow(kore, {"flowId": FLOW_V1}) == {"nodes": ["v1"]}  # an explicit flowId always wins
+    kore.control_call("PUT", "/config", {"account": ACCOUNT, "export_default_version": "deployed"})
+    assert _exported_flow(kore) == {"nodes": ["v1"]}
+    assert kore.control_call("PUT", "/config", {"export_default_version": "newest"}).status_code == 400
+
+
+@pytest.mark.parametrize("policy, expected", [
+    ("keep_existing", [{"key": "API_BASE", "value": "https://prod.example"}, {"key": "TIMEOUT", "value": "30"}]),
+    ("overwrite", PACKAGE["env_variables"]),
+])
+def test_import_existing_env_policy_switch(kore: Kore, policy: str, expected: list) -> None:
+    """Import into an existing workflow keeps or overwrites the env values there (the reference leaves it open)."""
+    assert kore.control_call("PUT", "/config", {"account": ACCOUNT, "env_merge_policy": policy}).status_code == 200
+    body = kore.post(f"/api/public/workflows/{WF}/import", json=kore.upload_package(PACKAGE)).json()
+    assert kore.finish(body["dockStatusId"])["status"] == "SUCCESS"
+    assert kore.workflows()[WF]["versions"][-1]["env_variables"] == expected
+
+
+@pytest.mark.parametrize("action, path, body", [
+    ("DEPLOY", "/deploy", {"isAsync": True}),
+    ("EXPORT", "/export", None),
+    ("IMPORT", "/import", "package"),
+])
+def test_job_fail_fault_per_action_is_persistent(kore: Kore, action: str, path: str, body: t.Any) -> None:
+    """A job_fail rule fails every job of the matched action (no times: persistent) and leaves other actions alone."""
+    ids = kore.upload_package(PACKAGE)
+    rule = kore.control.add_fault({"provider": "koreai", "method": "POST", "path": re.escape(path) + "$",
+                                   "action": {"type": "job_fail", "reason": "Internal error"}})
+    versions_before = len(kore.workflows()[WF]["versions"])
+    for _attempt in range(2):
+        payload = ids if body == "package" else body
+        response = kore.post(f"/api/public/workflows/{WF}{path}", json=payload)
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        dock_id = answer.get("dock-statusId") or answer["dockStatusId"]
+        assert answer["action"] == action
+        final = kore.finish(dock_id)
+        assert (final["status"], final["message"]) == ("FAILED", "Internal error")
+    workflow = kore.workflows()[WF]
+    assert len(workflow["versions"]) == versions_before and workflow["deployed_version"] == 1  # nothing took effect
+    other = "/export" if action != "EXPORT" else "/deploy"
+    other_answer = kore.post(f"/api/public/workflows/{WF}{other}", json={"isAsync": True} if other == "/deploy" else None).json()
+    assert kore.finish(other_answer.get("dock-statusId") or other_answer["dockStatusId"])["status"] == "SUCCESS"
+    (entry,) = [r for r in kore.control.faults() if r["id"] == rule]
+    assert entry["fired"] == 2
+    log = [e["fault"] for e in kore.control.requests(provider="koreai") if e["path"].endswith(path)]
+    assert log == [f"job_fail:{rule}"] * 2
+
+
+def test_job_stuck_fault_and_fault_api_validation(kore: Kore) -> None:
+    rule = kore.control.add_fault({"provider": "koreai", "path": "/export$", "times": 1, "action": {"type": "job_stuck"}})
+    stuck = kore.post(f"/api/public/workflows/{WF}/export").json()["dock-statusId"]
+    kore.control.advance_clock(10 ** 6)
+    assert kore.dock(stuck)["status"] == "IN_PROGRESS"
+    sync_deploy = kore.post(f"/api/public/workflows/{WF}/deploy", json={"isAsync": False}).json()
+    assert sync_deploy["status"] == "SUCCESS"  # other actions are not matched
+    again = kore.post(f"/api/public/workflows/{WF}/export").json()["dock-statusId"]
+    assert kore.finish(again)["status"] == "SUCCESS"  # times: 1
+    assert kore.control_call("PUT", f"/jobs/{stuck}", {"stuck": False}).json()["status"] == "SUCCESS"
+    # a pending fail-next is not used up by a job that a fault rule already decided
+    kore.control.add_fault({"provider": "koreai", "path": "/deploy$", "times": 1, "action": {"type": "job_stuck"}})
+    kore.control_call("POST", "/fail-next", {"account": ACCOUNT, "action": "DEPLOY", "reason": "Missing model"})
+    first = kore.post(f"/api/public/workflows/{WF}/deploy", json={"isAsync": False}).json()
+    assert first["status"] == "IN_PROGRESS"
+    second = kore.post(f"/api/public/workflows/{WF}/deploy", json={"isAsync": False}).json()
+    assert second["status"] == "FAILED" and kore.dock(second["dock-statusId"])["message"] == "Missing model"
+    assert [r["fired"] for r in kore.control.faults() if r["id"] == rule] == [1]
+    for bad in ({"path": "/export", "action": {"type": "job_fail"}},
+                {"provider": "descope", "path": "/export", "action": {"type": "job_stuck"}},
+                {"provider": "koreai", "path": "/export", "action": {"type": "job_fail", "reason": 5}}):
+        with pytest.raises(EmulatorError):
+            kore.control.add_fault(bad)

@@ -418,48 +418,72 @@ def _split_path(path):
     return segments
 
 
-def _strip(node, segments):
-    if not segments:
-        return
+def _list_indexes(node, head):
+    if head == "*":
+        return list(range(len(node)))
+    if re.match(r"-?[0-9]+\Z", head) and -len(node) <= int(head) < len(node):
+        return [int(head) % len(node)]
+    return []
+
+
+def _stripped(node, segments):
+    """``node`` without the path ``segments``: the same object if nothing matched, else a shallow copy
+    of each container along the matched path (everything else is shared, nothing is mutated)."""
     head, rest = segments[0], segments[1:]
     if isinstance(node, dict):
         if not rest:
             if head == "*":
-                node.clear()
-            else:
-                node.pop(head, None)
-            return
-        children = list(node.values()) if head == "*" else ([node[head]] if head in node else [])
-    elif isinstance(node, list):
-        if head == "*":
-            indexes = list(range(len(node)))
-        elif re.match(r"-?[0-9]+\Z", head) and -len(node) <= int(head) < len(node):
-            indexes = [int(head) % len(node)]
-        else:
-            indexes = []
+                return node.__class__() if node else node
+            if head not in node:
+                return node
+            out = copy.copy(node)
+            del out[head]
+            return out
+        keys = list(node) if head == "*" else ([head] if head in node else [])
+        out = None
+        for key in keys:
+            child = node[key]
+            new = _stripped(child, rest)
+            if new is not child:
+                if out is None:
+                    out = copy.copy(node)
+                out[key] = new
+        return node if out is None else out
+    if isinstance(node, list):
+        indexes = _list_indexes(node, head)
+        if not indexes:
+            return node
+        out = copy.copy(node)
         if not rest:
             for index in sorted(indexes, reverse=True):
-                del node[index]
-            return
-        children = [node[i] for i in indexes]
-    else:
-        return
-    for child in children:
-        _strip(child, rest)
+                del out[index]
+            return out
+        changed = False
+        for index in indexes:
+            new = _stripped(node[index], rest)
+            if new is not node[index]:
+                out[index] = new
+                changed = True
+        return out if changed else node
+    return node
 
 
 def strip_paths(doc, dotted_paths):
-    """Return a deep copy of ``doc`` without the given paths.
+    """Return ``doc`` without the given paths; ``doc`` itself is never changed.
 
     A path is ``"a.b.c"`` (``\\.`` escapes a dot inside a key) or a list of segments.
     ``*`` matches every dict value / list item (``"screens.*.version"``); a number selects a
     list index. Missing paths are ignored.
+
+    Only the containers along a removed path are copied (shallow); every other part of the
+    result is shared with ``doc``, which is returned as is when no path matches. Copy the
+    result (``copy.deepcopy``) before changing it in place.
     """
     if isinstance(dotted_paths, (str, bytes)):
         dotted_paths = [dotted_paths]
-    result = copy.deepcopy(doc)
+    result = doc
     for path in dotted_paths or ():
-        _strip(result, _split_path(path))
+        result = _stripped(result, _split_path(path))
     return result
 
 
@@ -483,12 +507,16 @@ def diff(before, after, before_header="", after_header=""):
 
 
 def mask(obj, secret_values=(), secret_keys=(), placeholder="********"):
-    """Return a copy of ``obj`` with secrets replaced by ``placeholder``.
+    """Return ``obj`` with secrets replaced by ``placeholder``; ``obj`` itself is never changed.
 
     - the value of every dict key named in ``secret_keys`` (case-insensitive) is replaced
       whatever its type, unless it is ``None`` or ``""`` (nothing to hide);
     - every occurrence of a string in ``secret_values`` inside any string (values and keys)
       is replaced, longest secret first.
+
+    Dicts and lists that hold no secret are returned as they are (shared with ``obj``), the
+    others are new ``dict``/``list`` objects; tuples and other sequence/mapping types always
+    come back as new lists and dicts.
     """
     values = sorted({str(v) for v in secret_values or () if v not in (None, "")}, key=len, reverse=True)
     keys = {str(k).lower() for k in secret_keys or ()}
@@ -501,16 +529,24 @@ def mask(obj, secret_values=(), secret_keys=(), placeholder="********"):
 
     def walk(node):
         if isinstance(node, dict):
-            out = {}
-            for key, value in node.items():
-                new_key = scrub(key) if isinstance(key, str) else key
-                if isinstance(key, str) and key.lower() in keys and value not in (None, ""):
-                    out[new_key] = placeholder
+            out = None if type(node) is dict else {}  # pylint: disable=unidiomatic-typecheck
+            for index, (key, value) in enumerate(node.items()):
+                is_str = isinstance(key, str)
+                new_key = scrub(key) if is_str else key
+                if is_str and key.lower() in keys and value not in (None, ""):
+                    new_value = placeholder
                 else:
-                    out[new_key] = walk(value)
-            return out
+                    new_value = walk(value)
+                if out is None and (new_key is not key or new_value is not value):
+                    out = dict(itertools.islice(node.items(), index))  # the unchanged ones before
+                if out is not None:
+                    out[new_key] = new_value
+            return node if out is None else out
         if isinstance(node, (list, tuple)):
-            return [walk(item) for item in node]
+            new = [walk(item) for item in node]
+            if type(node) is list and all(map(operator.is_, new, node)):  # pylint: disable=unidiomatic-typecheck
+                return node
+            return new
         if isinstance(node, str):
             return scrub(node)
         return node

@@ -13,6 +13,7 @@ import json
 import os
 import pickle
 import random
+import re
 import sys
 import time
 
@@ -585,3 +586,150 @@ def test_generated_documents_are_byte_identical(indent_mode):  # pylint: disable
         fast += _document._c_encode(doc, True, ",", ":") is not None
         assert loads(dumps(doc)) == loads(_document._py_dumps(doc))
     assert 100 < fast < 400  # both paths were exercised
+
+
+# ---------------------------------------------------------------------------
+# strip_paths and mask copy only what they change
+
+
+def _reference_strip_paths(doc, dotted_paths):
+    """strip_paths as it was: a deep copy, then removals in place (the reference for the results)."""
+    def strip(node, segments):
+        if not segments:
+            return
+        head, rest = segments[0], segments[1:]
+        if isinstance(node, dict):
+            if not rest:
+                if head == "*":
+                    node.clear()
+                else:
+                    node.pop(head, None)
+                return
+            children = list(node.values()) if head == "*" else ([node[head]] if head in node else [])
+        elif isinstance(node, list):
+            if head == "*":
+                indexes = list(range(len(node)))
+            elif re.match(r"-?[0-9]+\Z", head) and -len(node) <= int(head) < len(node):
+                indexes = [int(head) % len(node)]
+            else:
+                indexes = []
+            if not rest:
+                for index in sorted(indexes, reverse=True):
+                    del node[index]
+                return
+            children = [node[i] for i in indexes]
+        else:
+            return
+        for child in children:
+            strip(child, rest)
+
+    if isinstance(dotted_paths, (str, bytes)):
+        dotted_paths = [dotted_paths]
+    result = copy.deepcopy(doc)
+    for path in dotted_paths or ():
+        strip(result, _document._split_path(path))
+    return result
+
+
+def _reference_mask(obj, secret_values=(), secret_keys=(), placeholder="********"):
+    """mask as it was: every container rebuilt (the reference for the results)."""
+    values = sorted({str(v) for v in secret_values or () if v not in (None, "")}, key=len, reverse=True)
+    keys = {str(k).lower() for k in secret_keys or ()}
+
+    def scrub(text):
+        for secret in values:
+            if secret in text:
+                text = text.replace(secret, placeholder)
+        return text
+
+    def walk(node):
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                new_key = scrub(key) if isinstance(key, str) else key
+                if isinstance(key, str) and key.lower() in keys and value not in (None, ""):
+                    out[new_key] = placeholder
+                else:
+                    out[new_key] = walk(value)
+            return out
+        if isinstance(node, (list, tuple)):
+            return [walk(item) for item in node]
+        if isinstance(node, str):
+            return scrub(node)
+        return node
+
+    return walk(obj)
+
+
+STRIP_PATHS = [
+    "metadata.componentsVersion", "screens.*.version", "screens.*", "screens.0", "screens.-1.id", "screens.9",
+    "tasks.*.view", "tasks.*", "*", "*.*", "*.*.*", "dotted\\.key.v", "list.1", "list.-1", "list.x", "missing.path.here",
+    "metadata", ["tasks", "a", "view", "x"], "", "screens.*.nested.*.deep",
+]
+
+
+def _strip_corpus():
+    base = {
+        "metadata": {"componentsVersion": "2.0.295", "name": "x"},
+        "screens": [{"id": "s1", "version": 3, "nested": [{"deep": 1, "keep": 2}]}, {"id": "s2", "version": 4}, "odd"],
+        "tasks": {"a": {"view": {"x": 1}, "id": "a"}, "b": {"id": "b"}},
+        "dotted.key": {"v": 1},
+        "list": [1, 2, 3],
+        "": "empty key",
+    }
+    return [base] + [doc for dummy, doc in CORPUS]
+
+
+@pytest.mark.parametrize("paths", [[p] for p in STRIP_PATHS] + [STRIP_PATHS, STRIP_PATHS[::-1], ["screens.*.version", "screens.0"]],
+                         ids=lambda p: "|".join(map(str, p)) or "empty")
+def test_strip_paths_results_are_unchanged(paths):
+    for doc in _strip_corpus():
+        before = dumps(doc)
+        out = strip_paths(doc, paths)
+        expected = _reference_strip_paths(doc, paths)
+        assert out == expected and dumps(out) == dumps(expected)
+        assert dumps(doc) == before  # the input is never changed
+
+
+def test_strip_paths_copies_only_the_changed_path():
+    doc = {"meta": {"v": 1, "keep": {"big": [1, 2]}}, "other": {"x": [1]}, "screens": [{"v": 1}, {"w": 2}]}
+    assert strip_paths(doc, ["missing", "meta.nope", "screens.5"]) is doc
+    out = strip_paths(doc, ["meta.v", "screens.*.v"])
+    assert out == {"meta": {"keep": {"big": [1, 2]}}, "other": {"x": [1]}, "screens": [{}, {"w": 2}]}
+    assert out is not doc and out["meta"] is not doc["meta"] and out["screens"] is not doc["screens"]
+    assert out["other"] is doc["other"] and out["meta"]["keep"] is doc["meta"]["keep"] and out["screens"][1] is doc["screens"][1]
+    assert doc["meta"]["v"] == 1 and doc["screens"][0] == {"v": 1}
+
+
+MASK_CASES = [
+    dict(secret_values=["sk-live-12345"], secret_keys=["password", "clientSecret"]),
+    dict(secret_values=["a", "abc", "x"], secret_keys=[]),
+    dict(secret_values=[], secret_keys=["id", "name", "value", "KEY"]),
+    dict(secret_values=[], secret_keys=[]),
+    dict(secret_values=["1", "é"], secret_keys=["v"], placeholder="X"),
+]
+
+
+@pytest.mark.parametrize("case", MASK_CASES, ids=["mask%d" % i for i in range(len(MASK_CASES))])
+def test_mask_results_are_unchanged(case):
+    docs = [
+        {"name": "flow uses sk-live-12345 inside", "Password": "hunter2", "t": (1, "sk-live-12345", ("x",)),
+         "nested": [{"clientSecret": {"deep": 1}}, {"apiKey": ""}, {"token": None}], "sk-live-12345": "as a key",
+         "a": "collides", "x": "collides too", 1: "int key", "od": collections.OrderedDict(a="abc")},
+        ["abc", ("abc",), [], {}, None, 1.5],
+    ] + [doc for dummy, doc in CORPUS]
+    for doc in docs:
+        before = repr(doc)
+        out = mask(doc, **case)
+        expected = _reference_mask(doc, **case)
+        assert out == expected and repr(out) == repr(expected)  # same values, same types, same key order
+        assert repr(doc) == before
+
+
+def test_mask_shares_what_holds_no_secret():
+    doc = {"clean": {"a": [1, "x"]}, "dirty": {"s": "has sk-1"}, "list": ["ok", {"k": "v"}]}
+    out = mask(doc, secret_values=["sk-1"])
+    assert out == {"clean": {"a": [1, "x"]}, "dirty": {"s": "has ********"}, "list": ["ok", {"k": "v"}]}
+    assert out["clean"] is doc["clean"] and out["list"] is doc["list"] and out["dirty"] is not doc["dirty"]
+    assert mask(doc, secret_values=["absent"]) is doc
+    assert doc["dirty"]["s"] == "has sk-1"

@@ -21,12 +21,16 @@ Standard library only (it is shipped to the module by AnsiballZ).
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
+import itertools
 import json
+import operator
 import os
 import re
 import tempfile
 import unicodedata
+from json.encoder import c_encode_basestring, c_make_encoder  # None without the _json accelerator
 
 __all__ = [
     "DocumentError",
@@ -227,12 +231,8 @@ def _encode(obj, chunks, indent, level, sort_keys, html_escape, item_sep, key_se
     raise DocumentError("cannot serialise a %s as JSON" % type(obj).__name__)
 
 
-def dumps(obj, html_escape=False):
-    """Canonical JSON text: sorted keys, 2-space indent, UTF-8, trailing newline, literals kept.
-
-    ``html_escape=True`` also writes ``<``, ``>``, ``&``, U+2028 and U+2029 as ``\\uXXXX``,
-    byte-for-byte like Go's ``json.MarshalIndent`` (the Descope CLI's export files).
-    """
+def _py_dumps(obj, html_escape=False):
+    """The canonical text from the hand-written encoder (the reference; ``dumps`` falls back to it)."""
     chunks = []
     try:
         _encode(obj, chunks, 2, 0, True, html_escape, ",", ": ")
@@ -242,14 +242,152 @@ def dumps(obj, html_escape=False):
     return "".join(chunks)
 
 
-def dumps_compact(obj):
-    """Compact JSON for request bodies: no whitespace, key order as given, literals kept."""
+def _py_dumps_compact(obj):
+    """The compact text from the hand-written encoder (the reference; ``dumps_compact`` falls back to it)."""
     chunks = []
     try:
         _encode(obj, chunks, None, 0, False, False, ",", ":")
     except RecursionError:
         raise DocumentError("document is nested too deeply to serialise") from None
     return "".join(chunks)
+
+
+# The stdlib C encoder writes the same text as the encoder above for documents whose
+# object keys are all ``str`` and whose ``JsonNumber``s are spelt as ``repr(float)``
+# (``_plain``); strings are escaped alike except lone surrogates and the HTML characters,
+# which only ever occur inside strings and are escaped afterwards over the whole text.
+# Before Python 3.13 the C encoder cannot indent, so ``dumps`` indents its compact,
+# sorted output (``_indent``) with str/bytes methods that run in C; 3.13+ indents itself.
+_LEAF_TYPES = frozenset([str, int, bool, float, type(None)])
+_IS_STR = functools.partial(operator.is_, str)
+
+
+def _plain(obj):
+    """True if the C encoder's text for ``obj`` is the hand-written encoder's (``obj`` is known acyclic)."""
+    stack = [obj]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        cls = type(node)
+        if cls is dict:
+            if not all(map(_IS_STR, map(type, node))):
+                return False  # non-str keys: json sorts them by value, we sort by text
+            push(node.values())
+        elif cls is list or cls is tuple:
+            push(node)
+        elif cls is JsonNumber:
+            if node.text != float.__repr__(node):
+                return False
+        elif cls not in _LEAF_TYPES:
+            return False  # subclasses and unknown types: the hand-written encoder decides
+    return True
+
+
+def _refuse(obj):
+    raise TypeError("cannot serialise a %s as JSON" % type(obj).__name__)
+
+
+def _c_encode(obj, sort_keys, item_separator, key_separator, indent=None):
+    """The C encoder's text for ``obj``, or None where it could differ from the hand-written encoder's."""
+    if c_make_encoder is None or c_encode_basestring is None:
+        return None
+    try:
+        encoder = c_make_encoder({}, _refuse, c_encode_basestring, indent, key_separator, item_separator, sort_keys, False, False)
+        text = "".join(encoder(obj, 0))
+    except (ValueError, TypeError, RecursionError, OverflowError):
+        # circular, NaN/Infinity, unsortable keys, unknown types, too deep: the fallback says why
+        return None
+    if not _plain(obj):
+        return None
+    return text
+
+
+def _c_encoder_indents():
+    """True if the C encoder writes ``indent`` itself (Python 3.13+; older ones ignore it)."""
+    if c_make_encoder is None or c_encode_basestring is None:
+        return False
+    try:
+        encoder = c_make_encoder({}, _refuse, c_encode_basestring, "  ", ": ", ",", True, False, False)
+        return "".join(encoder({"b": [1, {}], "a": []}, 0)) == '{\n  "a": [],\n  "b": [\n    1,\n    {}\n  ]\n}'
+    except (TypeError, ValueError):
+        return False
+
+
+_C_ENCODER_INDENTS = _c_encoder_indents()
+_MAX_INDENT_DEPTH = 64  # deeper documents use the hand-written encoder
+_INDENT_BY_BYTE = [None] * 256  # byte of a structural character -> its text at each depth
+_DEPTH_STEP = [0] * 256
+for _char in "{}[],":
+    _INDENT_BY_BYTE[ord(_char)] = [(_char + "\n" + "  " * depth).encode("ascii") if _char in "{[," else ("\n" + "  " * depth + _char).encode("ascii")
+                                   for depth in range(_MAX_INDENT_DEPTH)]
+    _DEPTH_STEP[ord(_char)] = {"{": 1, "[": 1, "}": -1, "]": -1, ",": 0}[_char]
+del _char
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b"{}[],")
+_STRUCTURE_TO_CUT = bytes.maketrans(b"{}[],", b"\x07\x07\x07\x07\x07")
+
+
+def _indent(compact):
+    """Indent the C encoder's sorted compact text exactly as the hand-written encoder does.
+
+    Between string literals there is only ASCII: brackets, ``,``, ``:``, numbers, ``true``,
+    ``false`` and ``null``. Escaped ``\\`` and ``"`` are first replaced by control
+    characters, which the encoder always escapes, so ``"`` splits strings from structure;
+    each structural character is then replaced by its text at its depth (a running sum).
+    Returns None if the document is nested deeper than the prepared indents.
+    """
+    escaped = "\\" in compact
+    if escaped:
+        compact = compact.replace("\\\\", "\x02").replace('\\"', "\x03")
+    parts = compact.split('"')
+    structure = "\x04".join(parts[::2]).encode("ascii")
+    structure = structure.replace(b":", b": ").replace(b"{}", b"\x05").replace(b"[]", b"\x06")
+    marks = structure.translate(None, _NOT_STRUCTURE)
+    pieces = structure.translate(_STRUCTURE_TO_CUT).split(b"\x07")
+    out = [b""] * (2 * len(marks) + 1)
+    out[::2] = pieces
+    try:
+        out[1::2] = map(operator.getitem, map(_INDENT_BY_BYTE.__getitem__, marks), itertools.accumulate(map(_DEPTH_STEP.__getitem__, marks)))
+    except IndexError:
+        return None
+    structure = b"".join(out).replace(b"\x05", b"{}").replace(b"\x06", b"[]")
+    parts[::2] = structure.decode("ascii").split("\x04")
+    text = '"'.join(parts)
+    if escaped:
+        text = text.replace("\x03", '\\"').replace("\x02", "\\\\")
+    return text
+
+
+def _escape_after(text, html_escape):
+    if not text.isascii():
+        text = _LONE_SURROGATE_RE.sub(lambda m: "\\u%04x" % ord(m.group(0)), text)
+    if html_escape:
+        text = _HTML_RE.sub(lambda m: _HTML_ESCAPES[m.group(0)], text)
+    return text
+
+
+def dumps(obj, html_escape=False):
+    """Canonical JSON text: sorted keys, 2-space indent, UTF-8, trailing newline, literals kept.
+
+    ``html_escape=True`` also writes ``<``, ``>``, ``&``, U+2028 and U+2029 as ``\\uXXXX``,
+    byte-for-byte like Go's ``json.MarshalIndent`` (the Descope CLI's export files).
+    Uses the stdlib C encoder when its text is the same, else the hand-written encoder.
+    """
+    if _C_ENCODER_INDENTS:
+        text = _c_encode(obj, True, ",", ": ", "  ")
+    else:
+        text = _c_encode(obj, True, ",", ":")
+        text = _indent(text) if text is not None else None
+    if text is None:
+        return _py_dumps(obj, html_escape)
+    return _escape_after(text, html_escape) + "\n"
+
+
+def dumps_compact(obj):
+    """Compact JSON for request bodies: no whitespace, key order as given, literals kept."""
+    text = _c_encode(obj, False, ",", ":")
+    if text is None:
+        return _py_dumps_compact(obj)
+    return _escape_after(text, False)
 
 
 def fingerprint(obj):
@@ -280,48 +418,72 @@ def _split_path(path):
     return segments
 
 
-def _strip(node, segments):
-    if not segments:
-        return
+def _list_indexes(node, head):
+    if head == "*":
+        return list(range(len(node)))
+    if re.match(r"-?[0-9]+\Z", head) and -len(node) <= int(head) < len(node):
+        return [int(head) % len(node)]
+    return []
+
+
+def _stripped(node, segments):
+    """``node`` without the path ``segments``: the same object if nothing matched, else a shallow copy
+    of each container along the matched path (everything else is shared, nothing is mutated)."""
     head, rest = segments[0], segments[1:]
     if isinstance(node, dict):
         if not rest:
             if head == "*":
-                node.clear()
-            else:
-                node.pop(head, None)
-            return
-        children = list(node.values()) if head == "*" else ([node[head]] if head in node else [])
-    elif isinstance(node, list):
-        if head == "*":
-            indexes = list(range(len(node)))
-        elif re.match(r"-?[0-9]+\Z", head) and -len(node) <= int(head) < len(node):
-            indexes = [int(head) % len(node)]
-        else:
-            indexes = []
+                return node.__class__() if node else node
+            if head not in node:
+                return node
+            out = copy.copy(node)
+            del out[head]
+            return out
+        keys = list(node) if head == "*" else ([head] if head in node else [])
+        out = None
+        for key in keys:
+            child = node[key]
+            new = _stripped(child, rest)
+            if new is not child:
+                if out is None:
+                    out = copy.copy(node)
+                out[key] = new
+        return node if out is None else out
+    if isinstance(node, list):
+        indexes = _list_indexes(node, head)
+        if not indexes:
+            return node
+        out = copy.copy(node)
         if not rest:
             for index in sorted(indexes, reverse=True):
-                del node[index]
-            return
-        children = [node[i] for i in indexes]
-    else:
-        return
-    for child in children:
-        _strip(child, rest)
+                del out[index]
+            return out
+        changed = False
+        for index in indexes:
+            new = _stripped(node[index], rest)
+            if new is not node[index]:
+                out[index] = new
+                changed = True
+        return out if changed else node
+    return node
 
 
 def strip_paths(doc, dotted_paths):
-    """Return a deep copy of ``doc`` without the given paths.
+    """Return ``doc`` without the given paths; ``doc`` itself is never changed.
 
     A path is ``"a.b.c"`` (``\\.`` escapes a dot inside a key) or a list of segments.
     ``*`` matches every dict value / list item (``"screens.*.version"``); a number selects a
     list index. Missing paths are ignored.
+
+    Only the containers along a removed path are copied (shallow); every other part of the
+    result is shared with ``doc``, which is returned as is when no path matches. Copy the
+    result (``copy.deepcopy``) before changing it in place.
     """
     if isinstance(dotted_paths, (str, bytes)):
         dotted_paths = [dotted_paths]
-    result = copy.deepcopy(doc)
+    result = doc
     for path in dotted_paths or ():
-        _strip(result, _split_path(path))
+        result = _stripped(result, _split_path(path))
     return result
 
 
@@ -345,12 +507,16 @@ def diff(before, after, before_header="", after_header=""):
 
 
 def mask(obj, secret_values=(), secret_keys=(), placeholder="********"):
-    """Return a copy of ``obj`` with secrets replaced by ``placeholder``.
+    """Return ``obj`` with secrets replaced by ``placeholder``; ``obj`` itself is never changed.
 
     - the value of every dict key named in ``secret_keys`` (case-insensitive) is replaced
       whatever its type, unless it is ``None`` or ``""`` (nothing to hide);
     - every occurrence of a string in ``secret_values`` inside any string (values and keys)
       is replaced, longest secret first.
+
+    Dicts and lists that hold no secret are returned as they are (shared with ``obj``), the
+    others are new ``dict``/``list`` objects; tuples and other sequence/mapping types always
+    come back as new lists and dicts.
     """
     values = sorted({str(v) for v in secret_values or () if v not in (None, "")}, key=len, reverse=True)
     keys = {str(k).lower() for k in secret_keys or ()}
@@ -363,16 +529,24 @@ def mask(obj, secret_values=(), secret_keys=(), placeholder="********"):
 
     def walk(node):
         if isinstance(node, dict):
-            out = {}
-            for key, value in node.items():
-                new_key = scrub(key) if isinstance(key, str) else key
-                if isinstance(key, str) and key.lower() in keys and value not in (None, ""):
-                    out[new_key] = placeholder
+            out = None if type(node) is dict else {}  # pylint: disable=unidiomatic-typecheck
+            for index, (key, value) in enumerate(node.items()):
+                is_str = isinstance(key, str)
+                new_key = scrub(key) if is_str else key
+                if is_str and key.lower() in keys and value not in (None, ""):
+                    new_value = placeholder
                 else:
-                    out[new_key] = walk(value)
-            return out
+                    new_value = walk(value)
+                if out is None and (new_key is not key or new_value is not value):
+                    out = dict(itertools.islice(node.items(), index))  # the unchanged ones before
+                if out is not None:
+                    out[new_key] = new_value
+            return node if out is None else out
         if isinstance(node, (list, tuple)):
-            return [walk(item) for item in node]
+            new = [walk(item) for item in node]
+            if type(node) is list and all(map(operator.is_, new, node)):  # pylint: disable=unidiomatic-typecheck
+                return node
+            return new
         if isinstance(node, str):
             return scrub(node)
         return node

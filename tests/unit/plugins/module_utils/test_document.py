@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import glob
 import json
 import os
 import pickle
+import random
+import re
 import sys
 import time
 
@@ -420,3 +423,313 @@ def test_module_rules():
     for line in source.splitlines():
         if line.startswith(("import ", "from ")) and "__future__" not in line:
             assert line.split()[1].split(".")[0] in sys.stdlib_module_names, line
+
+
+# ---------------------------------------------------------------------------
+# the C encoder path is byte-identical to the hand-written encoder
+
+TESTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
+CORPUS_FILES = SAMPLE_FILES + sorted(glob.glob(os.path.join(TESTS_DIR, "integration", "targets", "*", "files", "**", "*.json"), recursive=True))
+
+
+def _parseable(paths):
+    docs = []
+    for path in paths:
+        try:
+            docs.append((os.path.relpath(path, TESTS_DIR), load_file(path)))
+        except DocumentError:
+            continue  # the deliberately malformed fixtures
+    return docs
+
+
+CORPUS = _parseable(CORPUS_FILES)
+
+
+@pytest.fixture(params=[True, False], ids=["c-indent-if-available", "indent-in-python"])
+def indent_mode(request, monkeypatch):
+    """Run with the C encoder's own indentation (Python 3.13+) and with ``_indent`` (all versions)."""
+    if not request.param:
+        monkeypatch.setattr(_document, "_C_ENCODER_INDENTS", False)
+    return request.param
+
+
+def _same_as_reference(doc):
+    for html in (False, True):
+        assert dumps(doc, html_escape=html) == _document._py_dumps(doc, html_escape=html)
+    assert dumps_compact(doc) == _document._py_dumps_compact(doc)
+    assert fingerprint(doc) == "sha256:" + __import__("hashlib").sha256(_document._py_dumps(doc).encode("utf-8")).hexdigest()
+
+
+def test_corpus_has_the_samples():
+    assert len(CORPUS) >= 15 and any(name.startswith("integration") for name, dummy in CORPUS)
+
+
+@pytest.mark.parametrize("name, doc", CORPUS, ids=[name for name, dummy in CORPUS])
+def test_every_sample_takes_the_c_path_and_is_byte_identical(name, doc, indent_mode):  # pylint: disable=unused-argument,redefined-outer-name
+    assert _document._c_encode(doc, True, ",", ":") is not None, "%s fell back to the hand-written encoder" % name
+    if not _document._C_ENCODER_INDENTS:
+        assert _document._indent(_document._c_encode(doc, True, ",", ":")) is not None
+    _same_as_reference(doc)
+
+
+EDGE_CASES = [
+    {},
+    [],
+    "",
+    None,
+    True,
+    0,
+    -0.0,
+    "plain",
+    {"a": {}, "b": [], "c": [{}], "d": [[]], "e": {"f": {"g": []}}},
+    [[[[]]], {}, [{}], {"x": [[], {}]}],
+    {"n": [1.0, -0.0, 1e-50, 1e50, 1e16, 1.5e300, 5e-324, 0.1, 123456789.123, -2.5]},
+    {"big": [2 ** 64, -(2 ** 100), 10 ** 40, 0, -1]},
+    {"literals": [JsonNumber("1.0"), JsonNumber("1e-50"), JsonNumber("-0.0"), JsonNumber("2.5")]},
+    {"literal": JsonNumber("1E+50")},  # differs from repr(float): hand-written path
+    {"literal": [JsonNumber("0.10"), JsonNumber("1e400")]},
+    {"s": "é ü 中文 😀 \u00a0\u200b", "k\u00e9y": "v"},
+    {"quote": '"', "bs": "\\", "both": '\\"', "bsbs": "\\\\", "end\\": "x\\", "q\"k": '"x"'},
+    {"ctl": "".join(chr(c) for c in range(32)) + "\x7f\x80\x9f"},
+    {"struct": '{"a": [1, 2]}, [x]: {,}', "{": "}", "[": "]", ",": ":", ":": ","},
+    {"html": "<script>&amp;</script>", "ls": "\u2028\u2029", "<k>": "&"},
+    {"sur": "\ud800", "mix": "a\udfffb\ud83d", "pair": "\U0001f600", "\udc00key": 1},
+    {2: "b", "10": "a"},  # non-str keys: hand-written path
+    {None: 0, True: 1, 1.5: "f"},
+    {"t": (1, (2, 3), ())},
+    {"deep": [[[[[[[[[[[[[[[[[[[[["x"]]]]]]]]]]]]]]]]]]]]]},
+    {"key " * 30: "long key", "": "empty key", " ": "space"},
+    ["a", 1, None, True, False, 1.5, {"x": "y"}, [2]],
+]
+
+
+@pytest.mark.parametrize("doc", EDGE_CASES, ids=["edge%d" % i for i in range(len(EDGE_CASES))])
+def test_edge_cases_are_byte_identical(doc, indent_mode):  # pylint: disable=unused-argument,redefined-outer-name
+    _same_as_reference(doc)
+
+
+def test_which_documents_fall_back():
+    c = _document._c_encode
+    assert c({"literal": JsonNumber("1.0")}, True, ",", ":") is not None
+    assert c({"literal": JsonNumber("1E+50")}, True, ",", ":") is None
+    assert c({"x": [JsonNumber("0.10")]}, False, ",", ":") is None
+    assert c({2: "b"}, True, ",", ":") is None
+    assert c({"x": float("nan")}, True, ",", ":") is None
+    assert c({"x": {1, 2}}, True, ",", ":") is None
+    assert c(collections.OrderedDict(a=1), True, ",", ":") is None
+    deep = []
+    for dummy in range(_document._MAX_INDENT_DEPTH + 5):
+        deep = [deep]
+    assert _document._indent(c(deep, True, ",", ":")) is None
+    assert dumps(deep) == _document._py_dumps(deep)
+
+
+def test_errors_are_the_same_on_both_paths():
+    circular = {"a": []}
+    circular["a"].append(circular)
+    too_deep, depth = [], sys.getrecursionlimit() * 2
+    for dummy in range(depth):
+        too_deep = [too_deep]
+    for bad, message in ((circular, "nested too deeply"), ({"x": float("inf")}, "cannot represent inf"), ({"x": object()}, "cannot serialise a object"),
+                         ({("t",): 1}, "cannot use a tuple as a JSON object key")):
+        for encode in (dumps, dumps_compact):
+            with pytest.raises(DocumentError, match=message):
+                encode(bad)
+    # Deeper than the recursion limit: the hand-written encoder refuses; Python 3.13's C encoder has its own
+    # limit and may write it (such a document cannot come from a file: ``loads`` refuses it).
+    for encode, reference in ((dumps, _document._py_dumps), (dumps_compact, _document._py_dumps_compact)):
+        with pytest.raises(DocumentError, match="nested too deeply"):
+            reference(too_deep)
+        try:
+            text = encode(too_deep)
+        except DocumentError as exc:
+            assert "nested too deeply" in str(exc)
+        else:
+            assert sys.version_info >= (3, 13) and text.count("[") == text.count("]") == depth + 1
+
+
+_ALPHABET = ['"', "\\", "\n", "\t", "\x00", "\x1f", "\x7f", "{", "}", "[", "]", ",", ":", " ", "<", ">", "&",
+             "\u2028", "\u2029", "\ud800", "\udfff", "é", "中", "\U0001f600", "a", "b", "0", "e", "-", "\\u"]
+_FLOAT_LITERALS = ["1.0", "-0.0", "1e-50", "1e+50", "1E5", "0.10", "2.5", "3.14159", "1e400", "100.0", "5e-324"]
+
+
+def _random_document(rnd, depth=0):
+    kind = rnd.randrange(10 if depth < 6 else 6)
+    if kind == 0:
+        return "".join(rnd.choice(_ALPHABET) for dummy in range(rnd.randrange(8)))
+    if kind == 1:
+        return rnd.choice([None, True, False, 0, -1, 2 ** 70, rnd.randrange(-10 ** 6, 10 ** 6)])
+    if kind == 2:
+        return rnd.choice([rnd.random() * 10 ** rnd.randrange(-30, 30), 0.5, -0.0, 1e22])
+    if kind == 3:
+        return JsonNumber(rnd.choice(_FLOAT_LITERALS))
+    if kind in (4, 5):
+        return rnd.choice(["x", "", "<&>", '"\\'])
+    if kind in (6, 7):
+        return [_random_document(rnd, depth + 1) for dummy in range(rnd.randrange(4))]
+    doc = {}
+    for dummy in range(rnd.randrange(5)):
+        key = "".join(rnd.choice(_ALPHABET) for dummy in range(rnd.randrange(4)))
+        doc[key] = _random_document(rnd, depth + 1)
+    if rnd.random() < 0.03:
+        doc[rnd.choice([1, 2, None, True])] = "non-str key"
+    return doc
+
+
+def test_generated_documents_are_byte_identical(indent_mode):  # pylint: disable=unused-argument,redefined-outer-name
+    """A seeded, reproducible corpus of random documents (no hypothesis in the pinned dev requirements)."""
+    rnd = random.Random(20251207)
+    fast = 0
+    for dummy in range(400):
+        doc = _random_document(rnd)
+        _same_as_reference(doc)
+        fast += _document._c_encode(doc, True, ",", ":") is not None
+        assert loads(dumps(doc)) == loads(_document._py_dumps(doc))
+    assert 100 < fast < 400  # both paths were exercised
+
+
+# ---------------------------------------------------------------------------
+# strip_paths and mask copy only what they change
+
+
+def _reference_strip_paths(doc, dotted_paths):
+    """strip_paths as it was: a deep copy, then removals in place (the reference for the results)."""
+    def strip(node, segments):
+        if not segments:
+            return
+        head, rest = segments[0], segments[1:]
+        if isinstance(node, dict):
+            if not rest:
+                if head == "*":
+                    node.clear()
+                else:
+                    node.pop(head, None)
+                return
+            children = list(node.values()) if head == "*" else ([node[head]] if head in node else [])
+        elif isinstance(node, list):
+            if head == "*":
+                indexes = list(range(len(node)))
+            elif re.match(r"-?[0-9]+\Z", head) and -len(node) <= int(head) < len(node):
+                indexes = [int(head) % len(node)]
+            else:
+                indexes = []
+            if not rest:
+                for index in sorted(indexes, reverse=True):
+                    del node[index]
+                return
+            children = [node[i] for i in indexes]
+        else:
+            return
+        for child in children:
+            strip(child, rest)
+
+    if isinstance(dotted_paths, (str, bytes)):
+        dotted_paths = [dotted_paths]
+    result = copy.deepcopy(doc)
+    for path in dotted_paths or ():
+        strip(result, _document._split_path(path))
+    return result
+
+
+def _reference_mask(obj, secret_values=(), secret_keys=(), placeholder="********"):
+    """mask as it was: every container rebuilt (the reference for the results)."""
+    values = sorted({str(v) for v in secret_values or () if v not in (None, "")}, key=len, reverse=True)
+    keys = {str(k).lower() for k in secret_keys or ()}
+
+    def scrub(text):
+        for secret in values:
+            if secret in text:
+                text = text.replace(secret, placeholder)
+        return text
+
+    def walk(node):
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                new_key = scrub(key) if isinstance(key, str) else key
+                if isinstance(key, str) and key.lower() in keys and value not in (None, ""):
+                    out[new_key] = placeholder
+                else:
+                    out[new_key] = walk(value)
+            return out
+        if isinstance(node, (list, tuple)):
+            return [walk(item) for item in node]
+        if isinstance(node, str):
+            return scrub(node)
+        return node
+
+    return walk(obj)
+
+
+STRIP_PATHS = [
+    "metadata.componentsVersion", "screens.*.version", "screens.*", "screens.0", "screens.-1.id", "screens.9",
+    "tasks.*.view", "tasks.*", "*", "*.*", "*.*.*", "dotted\\.key.v", "list.1", "list.-1", "list.x", "missing.path.here",
+    "metadata", ["tasks", "a", "view", "x"], "", "screens.*.nested.*.deep",
+]
+
+
+def _strip_corpus():
+    base = {
+        "metadata": {"componentsVersion": "2.0.295", "name": "x"},
+        "screens": [{"id": "s1", "version": 3, "nested": [{"deep": 1, "keep": 2}]}, {"id": "s2", "version": 4}, "odd"],
+        "tasks": {"a": {"view": {"x": 1}, "id": "a"}, "b": {"id": "b"}},
+        "dotted.key": {"v": 1},
+        "list": [1, 2, 3],
+        "": "empty key",
+    }
+    return [base] + [doc for dummy, doc in CORPUS]
+
+
+@pytest.mark.parametrize("paths", [[p] for p in STRIP_PATHS] + [STRIP_PATHS, STRIP_PATHS[::-1], ["screens.*.version", "screens.0"]],
+                         ids=lambda p: "|".join(map(str, p)) or "empty")
+def test_strip_paths_results_are_unchanged(paths):
+    for doc in _strip_corpus():
+        before = dumps(doc)
+        out = strip_paths(doc, paths)
+        expected = _reference_strip_paths(doc, paths)
+        assert out == expected and dumps(out) == dumps(expected)
+        assert dumps(doc) == before  # the input is never changed
+
+
+def test_strip_paths_copies_only_the_changed_path():
+    doc = {"meta": {"v": 1, "keep": {"big": [1, 2]}}, "other": {"x": [1]}, "screens": [{"v": 1}, {"w": 2}]}
+    assert strip_paths(doc, ["missing", "meta.nope", "screens.5"]) is doc
+    out = strip_paths(doc, ["meta.v", "screens.*.v"])
+    assert out == {"meta": {"keep": {"big": [1, 2]}}, "other": {"x": [1]}, "screens": [{}, {"w": 2}]}
+    assert out is not doc and out["meta"] is not doc["meta"] and out["screens"] is not doc["screens"]
+    assert out["other"] is doc["other"] and out["meta"]["keep"] is doc["meta"]["keep"] and out["screens"][1] is doc["screens"][1]
+    assert doc["meta"]["v"] == 1 and doc["screens"][0] == {"v": 1}
+
+
+MASK_CASES = [
+    dict(secret_values=["sk-live-12345"], secret_keys=["password", "clientSecret"]),
+    dict(secret_values=["a", "abc", "x"], secret_keys=[]),
+    dict(secret_values=[], secret_keys=["id", "name", "value", "KEY"]),
+    dict(secret_values=[], secret_keys=[]),
+    dict(secret_values=["1", "é"], secret_keys=["v"], placeholder="X"),
+]
+
+
+@pytest.mark.parametrize("case", MASK_CASES, ids=["mask%d" % i for i in range(len(MASK_CASES))])
+def test_mask_results_are_unchanged(case):
+    docs = [
+        {"name": "flow uses sk-live-12345 inside", "Password": "hunter2", "t": (1, "sk-live-12345", ("x",)),
+         "nested": [{"clientSecret": {"deep": 1}}, {"apiKey": ""}, {"token": None}], "sk-live-12345": "as a key",
+         "a": "collides", "x": "collides too", 1: "int key", "od": collections.OrderedDict(a="abc")},
+        ["abc", ("abc",), [], {}, None, 1.5],
+    ] + [doc for dummy, doc in CORPUS]
+    for doc in docs:
+        before = repr(doc)
+        out = mask(doc, **case)
+        expected = _reference_mask(doc, **case)
+        assert out == expected and repr(out) == repr(expected)  # same values, same types, same key order
+        assert repr(doc) == before
+
+
+def test_mask_shares_what_holds_no_secret():
+    doc = {"clean": {"a": [1, "x"]}, "dirty": {"s": "has sk-1"}, "list": ["ok", {"k": "v"}]}
+    out = mask(doc, secret_values=["sk-1"])
+    assert out == {"clean": {"a": [1, "x"]}, "dirty": {"s": "has ********"}, "list": ["ok", {"k": "v"}]}
+    assert out["clean"] is doc["clean"] and out["list"] is doc["list"] and out["dirty"] is not doc["dirty"]
+    assert mask(doc, secret_values=["absent"]) is doc
+    assert doc["dirty"]["s"] == "has sk-1"

@@ -31,7 +31,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 demo: install
 	examples/demo.sh
 
-.PHONY: demo help test venv venv-oldest install lint sanity units emulator-tests integration e2e molecule oldest clean bench
+.PHONY: demo help test venv venv-oldest install lint sanity units release-tests emulator-tests integration e2e molecule oldest clean bench
 
 help:
 	@echo "make demo    - a dev -> prod promotion of six emulated environments (Descope, DaVinci, Kore.ai)"
@@ -80,6 +80,10 @@ units: venv
 	tests/scripts/copy-tree.sh $(COLL_ROOT) >/dev/null
 	cd $(COLL_DIR) && ansible-test units --python $(PYVER) --local --color no
 
+# Release checks: the AWX credential types (extensions/awx) and the execution environment definition.
+release-tests: install
+	$(PY) -m pytest -q -p no:cacheprovider tests/release
+
 emulator-tests: venv
 	$(PY) -m pytest -q -p no:cacheprovider tests/emulator/tests
 
@@ -99,7 +103,7 @@ oldest: venv venv-oldest
 	cd $(OLD_DIR) && PATH=$(OLD_VENV)/bin:$$PATH ansible-test units --python $(OLD_PYVER) --local --color no
 	tests/scripts/with-emulator.sh $(PY) bash -c 'printf "emulator_url: %s\n" "$$FLOWOPS_EMULATOR_URL" > $(OLD_DIR)/tests/integration/integration_config.yml && cd $(OLD_DIR) && PATH=$(OLD_VENV)/bin:$$PATH ansible-test integration --python $(OLD_PYVER) --local --color no'
 
-test: venv lint sanity units emulator-tests integration e2e molecule oldest
+test: venv lint sanity units release-tests emulator-tests integration e2e molecule oldest
 	@echo "make test: all suites passed"
 
 # Benchmarks (not tests): the emulator's concurrency and throughput, then one bulk descope_flow task by `parallel`.

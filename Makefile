@@ -27,8 +27,9 @@ export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-# The dev -> prod promotion of the sandbox estate (examples/) against the bundled emulator.
-demo: install
+# The dev -> prod promotion of the sandbox estate (examples/) against the bundled emulator. It makes its own light
+# venv (.venv-demo: tests/requirements-demo.txt, no lint/test tools) and installs the collection there itself.
+demo:
 	examples/demo.sh
 
 .PHONY: demo help test venv venv-oldest install lint sanity units release-tests emulator-tests integration e2e molecule oldest clean bench
@@ -113,4 +114,4 @@ bench: install
 	$(PY) tests/bench/bench_bulk.py
 
 clean:
-	rm -rf $(VENV) $(OLD_VENV) $(BUILD) .ansible collections tests/output
+	rm -rf $(VENV) $(OLD_VENV) $(ROOT)/.venv-demo $(BUILD) .ansible collections tests/output

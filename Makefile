@@ -32,11 +32,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 demo:
 	examples/demo.sh
 
-.PHONY: demo help test venv venv-oldest install lint sanity units release-tests emulator-tests integration e2e molecule oldest clean bench
+.PHONY: demo help test venv venv-oldest install lint docs sanity units release-tests emulator-tests integration e2e molecule oldest clean bench
 
 help:
 	@echo "make demo    - a dev -> prod promotion of six emulated environments (Descope, DaVinci, Kore.ai)"
 	@echo "make test    - set up venvs, install the collection privately, run lint, sanity, units, emulator, integration, e2e, molecule and the oldest-core run"
+	@echo "make docs    - the documentation site (modules, roles, user guides) as HTML in .build/docs"
 	@echo "make bench   - benchmarks: the emulator, and a bulk import by parallel (ratios to a same-run baseline)"
 	@echo "make clean   - remove venvs and build output"
 
@@ -72,6 +73,10 @@ lint: install
 	cd $(BUILD)/src/ansible_collections/flowops/flows && antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs=all .
 	tests/scripts/galaxy-importer.sh $(PY) $(BUILD)/dist/flowops-flows-*.tar.gz
 
+# The documentation site (modules, filter, roles, user guides of docs/docsite) as static HTML in .build/docs.
+docs: install
+	tests/scripts/build-docs.sh $(PY) $(INSTALL_DIR) $(BUILD)/docs
+
 sanity: venv
 	tests/scripts/sanity-bootstrap.sh $(PY)
 	tests/scripts/copy-tree.sh $(COLL_ROOT) >/dev/null
@@ -104,7 +109,7 @@ oldest: venv venv-oldest
 	cd $(OLD_DIR) && PATH=$(OLD_VENV)/bin:$$PATH ansible-test units --python $(OLD_PYVER) --local --color no
 	tests/scripts/with-emulator.sh $(PY) bash -c 'printf "emulator_url: %s\n" "$$FLOWOPS_EMULATOR_URL" > $(OLD_DIR)/tests/integration/integration_config.yml && cd $(OLD_DIR) && PATH=$(OLD_VENV)/bin:$$PATH ansible-test integration --python $(OLD_PYVER) --local --color no'
 
-test: venv lint sanity units release-tests emulator-tests integration e2e molecule oldest
+test: venv lint docs sanity units release-tests emulator-tests integration e2e molecule oldest
 	@echo "make test: all suites passed"
 
 # Benchmarks (not tests): the emulator's concurrency and throughput, then one bulk descope_flow task by `parallel`.

@@ -89,13 +89,16 @@ def test_context_holds_the_collection_tarball_that_requirements_name(context):
 def test_introspect_finds_the_collection_python_requirements(context, tmp_path):
     tarball = next((context / "_build").glob("*/flowops-flows-*.tar.gz"))
     collections = tmp_path / "collections"
-    env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / "ansible-home"), ANSIBLE_GALAXY_DISABLE_GPG_VERIFY="1")
-    subprocess.run([tool("ansible-galaxy"), "collection", "install", "-p", str(collections), str(tarball)],
+    # Only this path: a copy installed elsewhere (make install's) would make ansible-galaxy skip the install.
+    env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / "ansible-home"), ANSIBLE_COLLECTIONS_PATH=str(collections),
+               ANSIBLE_GALAXY_DISABLE_GPG_VERIFY="1")
+    subprocess.run([tool("ansible-galaxy"), "collection", "install", "--force", "-p", str(collections), str(tarball)],
                    check=True, capture_output=True, env=env)
     out = tmp_path / "requirements.txt"
     proc = subprocess.run([tool("ansible-builder"), "introspect", str(collections), "--write-pip", str(out)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert out.is_file(), "introspect found no Python requirements:\n" + proc.stdout
     found = sorted(line.split("#")[0].strip() for line in out.read_text(encoding="utf-8").splitlines() if line.strip())
     with open(os.path.join(ROOT, "requirements.txt"), encoding="utf-8") as f:
         expected = sorted(line.split("#")[0].strip() for line in f if line.split("#")[0].strip())

@@ -12,13 +12,20 @@ COLL_ROOT   := $(BUILD)/tree
 COLL_DIR    := $(COLL_ROOT)/ansible_collections/flowops/flows
 OLD_ROOT    := $(BUILD)/tree-oldest
 OLD_DIR     := $(OLD_ROOT)/ansible_collections/flowops/flows
+# Every ansible-core minor that meta/runtime.yml claims is tested: the oldest (2.19, Python 3.11), the middle one
+# (2.20, Python 3.13) and the newest (2.21, Python 3.12, the primary venv). Why these: tests/requirements-oldest.txt.
+MID_VENV    := $(ROOT)/.venv-middle
+MID_ROOT    := $(BUILD)/tree-middle
+MID_DIR     := $(MID_ROOT)/ansible_collections/flowops/flows
 # the collection is installed here for ansible-playbook / molecule / e2e runs (never ~/.ansible)
 INSTALL_DIR := $(BUILD)/collections
 
 PY          := $(VENV)/bin/python
 OLD_PY      := $(OLD_VENV)/bin/python
+MID_PY      := $(MID_VENV)/bin/python
 PYVER        = $(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 OLD_PYVER    = $(shell $(OLD_PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+MID_PYVER    = $(shell $(MID_PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(INSTALL_DIR)
@@ -27,15 +34,17 @@ export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-# The dev -> prod promotion of the sandbox estate (examples/) against the bundled emulator.
-demo: install
+# The dev -> prod promotion of the sandbox estate (examples/) against the bundled emulator. It makes its own light
+# venv (.venv-demo: tests/requirements-demo.txt, no lint/test tools) and installs the collection there itself.
+demo:
 	examples/demo.sh
 
-.PHONY: demo help test venv venv-oldest install lint sanity units emulator-tests integration e2e molecule oldest clean bench
+.PHONY: demo help test venv venv-oldest install lint docs sanity units release-tests emulator-tests integration e2e molecule oldest middle venv-middle clean bench
 
 help:
 	@echo "make demo    - a dev -> prod promotion of six emulated environments (Descope, DaVinci, Kore.ai)"
-	@echo "make test    - set up venvs, install the collection privately, run lint, sanity, units, emulator, integration, e2e, molecule and the oldest-core run"
+	@echo "make test    - set up venvs, install the collection privately, run lint, docs, sanity, units, release checks, emulator, integration, e2e, molecule, then the older ansible-core runs (2.19: sanity, units, integration; 2.20: units, integration)"
+	@echo "make docs    - the documentation site (modules, roles, user guides) as HTML in .build/docs"
 	@echo "make bench   - benchmarks: the emulator, and a bulk import by parallel (ratios to a same-run baseline)"
 	@echo "make clean   - remove venvs and build output"
 
@@ -50,12 +59,21 @@ venv: $(VENV)/.stamp
 
 $(OLD_VENV)/.stamp: tests/requirements-oldest.txt
 	rm -rf $(OLD_VENV)
-	"$$(tests/scripts/find-python.sh 3.11 3.10)" -m venv $(OLD_VENV)
+	"$$(tests/scripts/find-python.sh 3.11)" -m venv $(OLD_VENV)
 	$(OLD_PY) -m pip install -q --upgrade pip
 	$(OLD_PY) -m pip install -q -r tests/requirements-oldest.txt
 	touch $@
 
 venv-oldest: $(OLD_VENV)/.stamp
+
+$(MID_VENV)/.stamp: tests/requirements-middle.txt
+	rm -rf $(MID_VENV)
+	"$$(tests/scripts/find-python.sh 3.13)" -m venv $(MID_VENV)
+	$(MID_PY) -m pip install -q --upgrade pip
+	$(MID_PY) -m pip install -q -r tests/requirements-middle.txt
+	touch $@
+
+venv-middle: $(MID_VENV)/.stamp
 
 # Build the collection tarball and install it into the private collections path.
 install: venv
@@ -71,6 +89,10 @@ lint: install
 	cd $(BUILD)/src/ansible_collections/flowops/flows && antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs=all .
 	tests/scripts/galaxy-importer.sh $(PY) $(BUILD)/dist/flowops-flows-*.tar.gz
 
+# The documentation site (modules, filter, roles, user guides of docs/docsite) as static HTML in .build/docs.
+docs: install
+	tests/scripts/build-docs.sh $(PY) $(INSTALL_DIR) $(BUILD)/docs
+
 sanity: venv
 	tests/scripts/sanity-bootstrap.sh $(PY)
 	tests/scripts/copy-tree.sh $(COLL_ROOT) >/dev/null
@@ -79,6 +101,10 @@ sanity: venv
 units: venv
 	tests/scripts/copy-tree.sh $(COLL_ROOT) >/dev/null
 	cd $(COLL_DIR) && ansible-test units --python $(PYVER) --local --color no
+
+# Release checks: the AWX credential types (extensions/awx) and the execution environment definition.
+release-tests: install
+	$(PY) -m pytest -q -p no:cacheprovider tests/release
 
 emulator-tests: venv
 	$(PY) -m pytest -q -p no:cacheprovider tests/emulator/tests
@@ -93,13 +119,24 @@ e2e: install
 molecule: install
 	@if ls -d extensions/molecule/*/molecule.yml >/dev/null 2>&1; then molecule test --all; else echo "no molecule scenarios yet"; fi
 
-# Units + integration once more on the oldest ansible-core that requires_ansible claims.
-oldest: venv venv-oldest
-	tests/scripts/copy-tree.sh $(OLD_ROOT) >/dev/null
-	cd $(OLD_DIR) && PATH=$(OLD_VENV)/bin:$$PATH ansible-test units --python $(OLD_PYVER) --local --color no
-	tests/scripts/with-emulator.sh $(PY) bash -c 'printf "emulator_url: %s\n" "$$FLOWOPS_EMULATOR_URL" > $(OLD_DIR)/tests/integration/integration_config.yml && cd $(OLD_DIR) && PATH=$(OLD_VENV)/bin:$$PATH ansible-test integration --python $(OLD_PYVER) --local --color no'
+# Units + integration on another ansible-core: $(call core_run,<venv>,<tree root>,<collection dir>,<python version>)
+define core_run
+	tests/scripts/copy-tree.sh $(2) >/dev/null
+	cd $(3) && PATH=$(1)/bin:$$PATH ansible-test units --python $(4) --local --color no
+	tests/scripts/with-emulator.sh $(PY) bash -c 'printf "emulator_url: %s\n" "$$FLOWOPS_EMULATOR_URL" > $(3)/tests/integration/integration_config.yml && cd $(3) && PATH=$(1)/bin:$$PATH ansible-test integration --python $(4) --local --color no'
+endef
 
-test: venv lint sanity units emulator-tests integration e2e molecule oldest
+# The oldest claimed ansible-core (2.19, Python 3.11): sanity, units and integration.
+oldest: venv venv-oldest
+	$(call core_run,$(OLD_VENV),$(OLD_ROOT),$(OLD_DIR),$(OLD_PYVER))
+	tests/scripts/sanity-bootstrap.sh $(OLD_PY)
+	cd $(OLD_DIR) && PATH=$(OLD_VENV)/bin:$$PATH ansible-test sanity --python $(OLD_PYVER) --local --color no
+
+# The ansible-core minor between the oldest and the newest (2.20, Python 3.13): units and integration.
+middle: venv venv-middle
+	$(call core_run,$(MID_VENV),$(MID_ROOT),$(MID_DIR),$(MID_PYVER))
+
+test: venv lint docs sanity units release-tests emulator-tests integration e2e molecule oldest middle
 	@echo "make test: all suites passed"
 
 # Benchmarks (not tests): the emulator's concurrency and throughput, then one bulk descope_flow task by `parallel`.
@@ -109,4 +146,4 @@ bench: install
 	$(PY) tests/bench/bench_bulk.py
 
 clean:
-	rm -rf $(VENV) $(OLD_VENV) $(BUILD) .ansible collections tests/output
+	rm -rf $(VENV) $(OLD_VENV) $(MID_VENV) $(ROOT)/.venv-demo $(BUILD) .ansible collections tests/output

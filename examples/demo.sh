@@ -2,13 +2,47 @@
 # make demo: a dev -> prod promotion of six emulated environments (Descope, PingOne DaVinci, Kore.ai; two projects).
 # drift -> promote --check --diff -> promote -> promote again -> the report. Everything runs against the bundled
 # emulator on a free loopback port; nothing leaves this machine.
+# It needs only what tests/requirements-demo.txt lists (ansible-core, requests, pydantic, the emulator's server), in
+# its own venv (.venv-demo, made on the first run), not the development toolchain; each step says how long it took.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-py="$root/.venv/bin/python"
+venv="$root/.venv-demo"
+py="$venv/bin/python"
 work="$root/.build/demo"
+collections="$work/collections"
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+
+now() { date +%s.%N; }
+took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "   (%.1f s)\n", b - a }'; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+t0=$(now)
+
+step "setup 1/2: the demo venv ($venv: $(grep -c '^[a-z]' "$root/tests/requirements-demo.txt") pinned packages)"
+t=$(now)
+if [ ! -f "$venv/.stamp" ] || [ "$root/tests/requirements-demo.txt" -nt "$venv/.stamp" ]; then
+  rm -rf "$venv"
+  "$("$root/tests/scripts/find-python.sh" 3.12 3.13)" -m venv "$venv"
+  "$py" -m pip install -q -r "$root/tests/requirements-demo.txt"
+  touch "$venv/.stamp"
+  echo "   created"
+else
+  echo "   up to date"
+fi
+took "$t"
+
 rm -rf "$work" && mkdir -p "$work"
-export ANSIBLE_COLLECTIONS_PATH="$root/.build/collections" ANSIBLE_NOCOLOR=1 ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
+export PATH="$venv/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$collections" ANSIBLE_NOCOLOR=1 ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
 export ANSIBLE_HOME="$root/.build/ansible-home" PWD="$work"
+
+step "setup 2/2: build the collection and install it into $collections"
+t=$(now)
+"$root/tests/scripts/copy-tree.sh" "$work/src" >/dev/null
+(cd "$work/src/ansible_collections/flowops/flows" && ansible-galaxy collection build --force --output-path "$work/dist" >/dev/null)
+ansible-galaxy collection install --force -p "$collections" "$work"/dist/flowops-flows-*.tar.gz >/dev/null
+rm -rf "$work/src"
+echo "   installed $(basename "$work"/dist/flowops-flows-*.tar.gz)"
+took "$t"
 cd "$work"
 
 "$py" "$root/examples/estate.py" > seed.json
@@ -17,9 +51,9 @@ emulator_pid=$!
 trap 'kill -TERM $emulator_pid 2>/dev/null || true; wait $emulator_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q FLOWOPS_EMULATOR_URL= emulator.log && break; sleep 0.1; done
 FLOWOPS_EMULATOR_URL=$(sed -n 's/^FLOWOPS_EMULATOR_URL=//p' emulator.log)
+[ -n "$FLOWOPS_EMULATOR_URL" ] || { cat emulator.log >&2; exit 1; }
 export FLOWOPS_EMULATOR_URL
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 writes() {  # write calls each environment received since the last call
   "$py" - "$FLOWOPS_EMULATOR_URL" <<'PY'
 import json, sys, urllib.request
@@ -31,10 +65,12 @@ print("   emulator: %d write call(s): %s" % (total, ", ".join("%s %s: %d" % (p, 
 urllib.request.urlopen(urllib.request.Request(url, method="DELETE"))
 PY
 }
-play() {  # run a playbook, show its recap
-  local log="$1"; shift
+play() {  # run a playbook, show its recap and how long it took
+  local log="$1" t; shift
+  t=$(now)
   ansible-playbook -i "$root/examples/inventory.yml" "$@" > "$log" 2>&1 || { cat "$log"; exit 1; }
   sed -n '/^PLAY RECAP/,$p' "$log" | grep -v '^$'
+  printf '   ansible-playbook: %s lines of output (in %s)' "$(wc -l < "$log")" "$log"; took "$t"
 }
 # Report names start with the run time (YYYYmmddTHHMMSSZ), so sorting them by name sorts them by time.
 nth_newest() { printf '%s\n' reports/*-"$1"-"$2".md | sort | tail -n "$3" | head -n1; }
@@ -70,3 +106,4 @@ for host in portal_descope_prod portal_davinci_prod assist_koreai_prod; do
 done
 echo
 echo "Reports, backups and logs are in $work"
+printf "make demo took"; took "$t0"

@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+# Copyright: flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The roles' behaviour around the pipeline: stage errors, honest failure messages, where files go, the job
+summary (set_stats) and credentials from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from e2e_helpers import writes  # pylint: disable=import-error
+
+
+@pytest.mark.parametrize("playbook, extra, unknown", [
+    ("promote", {"from": "dev", "to": "staging"}, "staging"),
+    ("promote", {"from": "qa", "to": "prod"}, "qa"),
+    ("drift", {"from": "dev", "to": "staging"}, "staging"),
+])
+def test_an_unknown_stage_fails_the_play_once_and_lists_the_stages(emulator, inventory, play, playbook, extra, unknown):
+    run = play(playbook, inventory, extra)
+    assert run.rc != 0, run.text()
+    failed = [t for t in run.tasks if t["status"] == "failed"]
+    assert len(failed) == 1, [(t["host"], t["task"]) for t in failed]
+    msg = failed[0]["result"]["msg"]
+    assert "'%s'" % unknown in msg and "dev, prod" in msg, msg
+    assert writes(emulator) == 0

@@ -11,6 +11,11 @@ import pytest
 from e2e_helpers import writes  # pylint: disable=import-error
 
 
+def failures(run, task_part):
+    """Messages of the failed task results whose task name contains ``task_part``."""
+    return [t["result"].get("msg", "") for t in run.tasks if t["status"] == "failed" and task_part in t["task"]]
+
+
 @pytest.mark.parametrize("playbook, extra, unknown", [
     ("promote", {"from": "dev", "to": "staging"}, "staging"),
     ("promote", {"from": "qa", "to": "prod"}, "qa"),
@@ -23,4 +28,16 @@ def test_an_unknown_stage_fails_the_play_once_and_lists_the_stages(emulator, inv
     assert len(failed) == 1, [(t["host"], t["task"]) for t in failed]
     msg = failed[0]["result"]["msg"]
     assert "'%s'" % unknown in msg and "dev, prod" in msg, msg
+    assert writes(emulator) == 0
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_a_preflight_failure_says_nothing_was_written(emulator, inventory, play, check):
+    run = play("promote", inventory, {"from": "dev", "to": "prod", "promote_selection": ["no-such-flow"]},
+               check=check, limit="portal_descope_prod")
+    assert run.rc != 0
+    msgs = failures(run, "Fail when the promotion failed")
+    assert msgs, run.text()
+    assert "no-such-flow" in msgs[0] and "Nothing was written to the target" in msgs[0], msgs[0]
+    assert "restored" not in msgs[0] and "verified" not in msgs[0], msgs[0]
     assert writes(emulator) == 0

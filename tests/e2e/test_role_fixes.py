@@ -6,6 +6,9 @@ summary (set_stats) and credentials from the environment."""
 
 from __future__ import annotations
 
+import glob
+import os
+
 import pytest
 
 from e2e_helpers import writes  # pylint: disable=import-error
@@ -41,3 +44,22 @@ def test_a_preflight_failure_says_nothing_was_written(emulator, inventory, play,
     assert "no-such-flow" in msgs[0] and "Nothing was written to the target" in msgs[0], msgs[0]
     assert "restored" not in msgs[0] and "verified" not in msgs[0], msgs[0]
     assert writes(emulator) == 0
+
+
+def test_files_go_under_the_inventory_directory_or_flow_files_root_never_pwd(emulator, inventory, run_playbook, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {"FLOWOPS_EMULATOR_URL": emulator.base_url, "PWD": str(elsewhere)}
+    run = run_playbook("flowops.flows.promote", inventory, {"from": "dev", "to": "prod"}, limit="portal_descope_prod", env=env)
+    assert run.rc == 0, run.text()
+    assert glob.glob(str(tmp_path / "reports" / "*-portal_descope_prod-promote.json"))
+    assert glob.glob(str(tmp_path / "backups" / "*" / "portal_descope_prod" / "*.json"))
+    assert not os.listdir(elsewhere)
+
+    root = tmp_path / "root"
+    run = run_playbook("flowops.flows.promote", inventory, {"from": "dev", "to": "prod", "flow_files_root": str(root)},
+                       limit="portal_descope_prod", env=env)
+    assert run.rc == 0, run.text()
+    assert glob.glob(str(root / "reports" / "*-portal_descope_prod-promote.md"))
+    assert glob.glob(str(root / "backups" / "*" / "portal_descope_prod.source-portal_descope_dev" / "*.json"))
+    assert not os.listdir(elsewhere)

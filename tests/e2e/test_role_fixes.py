@@ -63,3 +63,35 @@ def test_files_go_under_the_inventory_directory_or_flow_files_root_never_pwd(emu
     assert glob.glob(str(root / "reports" / "*-portal_descope_prod-promote.md"))
     assert glob.glob(str(root / "backups" / "*" / "portal_descope_prod.source-portal_descope_dev" / "*.json"))
     assert not os.listdir(elsewhere)
+
+
+def test_each_role_ends_with_a_job_summary_in_set_stats(emulator, inventory, play, tmp_path):
+    run = play("promote", inventory, {"from": "dev", "to": "prod"})
+    assert run.rc == 0, run.text()
+    summary = run.custom["_run"]["flowops"]["promote"]
+    assert sorted(summary) == ["assist_koreai_prod", "portal_davinci_prod", "portal_descope_prod"]
+    descope = summary["portal_descope_prod"]
+    assert {k: descope[k] for k in ("status", "created", "updated", "unchanged", "deleted", "failed")} == {
+        "status": "promoted", "created": 2, "updated": 1, "unchanged": 0, "deleted": 0, "failed": 0}
+    assert summary["portal_davinci_prod"]["created"] == 3 and summary["assist_koreai_prod"]["updated"] == 1
+    assert all(os.path.isfile(path) for path in descope["reports"]) and len(descope["reports"]) == 2
+    assert len(run.results("Summary", "portal_descope_prod")) == 1
+
+    again = play("promote", inventory, {"from": "dev", "to": "prod"})
+    assert all(s["unchanged"] > 0 and s["created"] + s["updated"] == 0 for s in again.custom["_run"]["flowops"]["promote"].values())
+
+    backup = play("backup", inventory, {"backup_dir": str(tmp_path / "flows")}, limit="dev")
+    assert backup.rc == 0, backup.text()
+    backed_up = backup.custom["_run"]["flowops"]["backup"]
+    assert backed_up["portal_descope_dev"]["status"] == "backed up" and backed_up["portal_descope_dev"]["exported"] == 3
+    assert backed_up["portal_davinci_dev"]["exported"] > 0 and backed_up["assist_koreai_dev"]["exported"] == 1
+
+    drift = play("drift", inventory, {"from": "dev", "to": "prod"})
+    assert drift.rc == 0, drift.text()
+    assert {h: s["status"] for h, s in drift.custom["_run"]["flowops"]["drift"].items()} == {
+        "assist_koreai_prod": "in sync", "portal_davinci_prod": "in sync", "portal_descope_prod": "in sync"}
+
+    restore = play("restore", inventory, {"restore_dir": str(tmp_path / "flows")}, limit="dev")
+    assert restore.rc == 0, restore.text()
+    assert restore.custom["_run"]["flowops"]["restore"]["portal_descope_dev"]["unchanged"] == 3
+    assert writes(emulator, ok_only=True) > 0  # the promotion wrote; nothing else did (checked by the other tests)

@@ -6,6 +6,7 @@ summary (set_stats) and credentials from the environment."""
 
 from __future__ import annotations
 
+import copy
 import glob
 import os
 
@@ -95,3 +96,22 @@ def test_each_role_ends_with_a_job_summary_in_set_stats(emulator, inventory, pla
     assert restore.rc == 0, restore.text()
     assert restore.custom["_run"]["flowops"]["restore"]["portal_descope_dev"]["unchanged"] == 3
     assert writes(emulator, ok_only=True) > 0  # the promotion wrote; nothing else did (checked by the other tests)
+
+
+def test_connection_variables_fall_back_to_the_modules_environment_variables(emulator, inventory, run_playbook, tmp_path):
+    inv = copy.deepcopy(inventory)
+    host = inv["all"]["children"]["dev"]["hosts"]["portal_descope_dev"]
+    project_id, key = host.pop("descope_project_id"), host.pop("descope_management_key")
+    tree = tmp_path / "flows"
+
+    env = {"FLOWOPS_EMULATOR_URL": emulator.base_url}
+    missing = run_playbook("flowops.flows.backup", inv, {"backup_dir": str(tree)}, limit="portal_descope_dev", env=env)
+    assert missing.rc != 0
+    assert any("management_key" in m or "DESCOPE_MANAGEMENT_KEY" in m for m in failures(missing, "")), missing.text()
+
+    found = run_playbook("flowops.flows.backup", inv, {"backup_dir": str(tree)}, limit="portal_descope_dev",
+                         env=dict(env, DESCOPE_PROJECT_ID=project_id, DESCOPE_MANAGEMENT_KEY=key))
+    assert found.rc == 0, found.text()
+    assert sorted(os.listdir(tree / "portal_descope_dev" / "descope" / "flows")) == [
+        "connector-flow.json", "role-flow.json", "sign-in-oauth.json"]
+    assert key not in found.text()

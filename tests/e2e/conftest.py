@@ -38,6 +38,7 @@ class PlaybookRun:
             record = {"tasks": [], "stats": {}}
         self.tasks = record["tasks"]
         self.stats = record["stats"]
+        self.custom = record.get("custom", {})  # set_stats data: {"_run": {...}} (per_host: false) and per host
 
     def changed(self, host=None):
         if host:

@@ -10,7 +10,8 @@ name: e2e_record
 type: aggregate
 short_description: Record task results and stats for the end-to-end tests
 description:
-  - Writes every task result (as returned by the module, already masked by no_log handling) and the final stats to E(E2E_RECORD_FILE).
+  - Writes every task result (as returned by the module, already masked by no_log handling), the final stats and
+    the custom stats (C(set_stats)) to E(E2E_RECORD_FILE).
 requirements:
   - enabled with C(ANSIBLE_CALLBACKS_ENABLED=e2e_record)
 """
@@ -57,4 +58,4 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_stats(self, stats):
         summary = {host: stats.summarize(host) for host in sorted(stats.processed)}
         with open(os.environ["E2E_RECORD_FILE"], "w", encoding="utf-8") as handle:
-            json.dump({"tasks": self.tasks, "stats": summary}, handle)
+            json.dump({"tasks": self.tasks, "stats": summary, "custom": self._convert(stats.custom)}, handle)

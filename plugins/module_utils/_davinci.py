@@ -22,9 +22,16 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     safe_join,
     safe_name,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, parse_pingone_error
+from ansible_collections.flowops.flows.plugins.module_utils._http import (
+    ApiError,
+    HttpClient,
+    header_request_id,
+    json_body,
+    parse_generic_error,
+    text_or_none,
+)
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
-from ansible_collections.flowops.flows.plugins.module_utils._module import env
+from ansible_collections.flowops.flows.plugins.module_utils._options import env
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item
 from ansible_collections.flowops.flows.plugins.module_utils._davinci_remap import (
     SELF,
@@ -98,6 +105,33 @@ class FlowDocument(Envelope):
 
 
 # ---------------------------------------------------------------------------------------------- client
+
+
+def parse_pingone_error(resp):
+    """PingOne platform ``{id, code, message, details[]}`` or OAuth ``{error, error_description}``."""
+    body = json_body(resp)
+    if isinstance(body, dict):
+        if "error" in body and isinstance(body.get("error"), str):
+            return text_or_none(body["error"]), text_or_none(body.get("error_description")), header_request_id(resp)
+        if "code" in body or "message" in body:
+            message = text_or_none(body.get("message"))
+            parts = []
+            details = body.get("details")
+            for detail in details if isinstance(details, list) else ():
+                if not isinstance(detail, dict):
+                    continue
+                item = text_or_none(detail.get("message")) or ""
+                if detail.get("target"):
+                    item = "%s: %s" % (detail["target"], item) if item else str(detail["target"])
+                if detail.get("code"):
+                    item = "%s (%s)" % (item, detail["code"]) if item else str(detail["code"])
+                if item:
+                    parts.append(item)
+            if parts:
+                message = "%s [%s]" % (message or "", "; ".join(parts))
+                message = message.strip()
+            return text_or_none(body.get("code")), message, text_or_none(body.get("id")) or header_request_id(resp)
+    return parse_generic_error(resp)
 
 
 def urls_for(region=None, api_url=None, auth_url=None):
@@ -266,15 +300,14 @@ class DaVinciClient:
                 raise
 
 
-def client_from_params(flow_module):
-    """A DaVinciClient from the module's connection and common options."""
-    params = flow_module.params
+def client_from_params(params, http_options, on_secret=None):
+    """A ``DaVinciClient`` from the module parameters and ``_options.http_options()``; the access token goes to ``on_secret``."""
     return DaVinciClient(
         params["environment_id"], params["client_id"], params["client_secret"],
         worker_environment_id=params.get("worker_environment_id"), region=params.get("region"),
         api_url=params.get("api_url"), auth_url=params.get("auth_url"),
         token_auth_method=params.get("token_auth_method") or "client_secret_basic",
-        on_secret=flow_module.add_secret, **flow_module.http_options())
+        on_secret=on_secret, **http_options)
 
 
 # ---------------------------------------------------------------------------------------------- sources
@@ -914,6 +947,6 @@ def typed_value(dtype, value):
 
 __all__ = [
     "CONNECTION_SPEC", "DaVinciClient", "DocumentError", "ExportAdapter", "FlowAdapter", "FlowError", "VariableAdapter",
-    "client_from_params", "find_flow", "flow_summary", "load_sources", "mask_flow", "plan_absent", "plan_present",
+    "client_from_params", "find_flow", "flow_summary", "load_sources", "mask_flow", "parse_pingone_error", "plan_absent", "plan_present",
     "version_summary",
 ]

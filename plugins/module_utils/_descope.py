@@ -38,9 +38,17 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     safe_join,
     strip_paths,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, parse_descope_error
+from ansible_collections.flowops.flows.plugins.module_utils._http import (
+    ApiError,
+    HttpClient,
+    header_request_id,
+    json_body,
+    parse_generic_error,
+    text_or_none,
+)
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
-from ansible_collections.flowops.flows.plugins.module_utils._module import env
+from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, SyncError
 
 PROVIDER = "descope"
@@ -65,19 +73,22 @@ PATH_THEME_EXPORT = "/v2/mgmt/theme/export"
 PATH_THEME_IMPORT = "/v2/mgmt/theme/import"
 
 _NOT_FOUND_RE = re.compile(r"\bnot\s+found\b|\bdoes\s+not\s+exist\b|\bno\s+such\b", re.IGNORECASE)
-_KOREAI_FILES = ("flow_definition.json", "app_definition.json", "env_variables.json", "botdefinition.json", "config.json")
 
 
 # ---------------------------------------------------------------------------
 # connection options
 
+# The connection options documented in the ``flowops.flows.descope`` doc fragment.
+CONNECTION_SPEC = {
+    "project_id": {"type": "str", "required": True, "fallback": env("DESCOPE_PROJECT_ID")},
+    "management_key": {"type": "str", "required": True, "no_log": True, "fallback": env("DESCOPE_MANAGEMENT_KEY")},
+    "base_url": {"type": "str", "fallback": env("DESCOPE_BASE_URL")},
+}
+
+
 def connection_argspec():
-    """Argspec of the connection options documented in the ``flowops.flows.descope`` doc fragment."""
-    return {
-        "project_id": {"type": "str", "required": True, "fallback": env("DESCOPE_PROJECT_ID")},
-        "management_key": {"type": "str", "required": True, "no_log": True, "fallback": env("DESCOPE_MANAGEMENT_KEY")},
-        "base_url": {"type": "str", "fallback": env("DESCOPE_BASE_URL")},
-    }
+    """A copy of ``CONNECTION_SPEC``."""
+    return {name: dict(option) for name, option in CONNECTION_SPEC.items()}
 
 
 def base_url_for_project_id(project_id):
@@ -205,54 +216,31 @@ def check_flow_id(flow_id, what="flow_id"):
     return flow_id
 
 
-def _looks_like(doc, source):
-    """A short description of a document that is not a Descope v2 document, or None."""
-    base = os.path.basename(str(source or "")).lower()
-    if isinstance(doc, dict):
-        if "graphData" in doc or "flowInfo" in doc or "companyId" in doc or "flowStatus" in doc or (
-                isinstance(doc.get("flows"), list) and any(isinstance(f, dict) and "graphData" in f for f in doc["flows"])):
-            return "a PingOne DaVinci flow export (it has DaVinci keys such as graphData/companyId/flowInfo); use flowops.flows.davinci_flow"
-        if "_links" in doc and "environment" in doc:
-            return "a PingOne DaVinci API object (it has _links/environment); use flowops.flows.davinci_flow"
-        if "botDefinition" in doc or "streamId" in doc or "dialogs" in doc or "workflowId" in doc or base in _KOREAI_FILES:
-            return "a Kore.ai bot or workflow export; use flowops.flows.koreai_workflow"
-        flow = doc.get("flow")
-        if isinstance(flow, dict) and ("dsl" in flow or "screens" in doc):
-            return "a legacy v1 (console) Descope export {flow, screens}; convert it to the v2 format first (descope flow convert)"
-    elif base in _KOREAI_FILES:
-        return "a Kore.ai workflow file; use flowops.flows.koreai_workflow"
-    return None
-
-
 def _unwrap(doc, key):
     if isinstance(doc, dict) and set(doc) == {key} and isinstance(doc[key], dict):
         return doc[key]
     return doc
 
 
-def _refuse_other_provider(doc, source, what):
-    other = _looks_like(doc, source)
-    if other:
-        raise FlowError("%s: this looks like %s, not a Descope %s" % (source, other, what))
+def _refuse_other_shape(doc, source, kind):
+    """Refuse another provider's file, or a Descope file of another kind, with the file-shape registry's message."""
+    refuse(doc, PROVIDER, source, accept=(kind,), what="a Descope %s" % ("v2 flow export" if kind == "flow" else "theme export"), error=FlowError)
 
 
 def load_flow_document(doc, source):
     """Validate a v2 flow document (or a ``{"flow": {...}}`` envelope); return the raw flow dict."""
-    _refuse_other_provider(doc, source, "v2 flow export")
+    _refuse_other_shape(doc, source, "flow")
     doc = _unwrap(doc, "flow")
-    _refuse_other_provider(doc, source, "v2 flow export")
-    if isinstance(doc, dict) and "styles" in doc and "contents" not in doc:
-        raise FlowError("%s: this looks like a Descope theme export (it has styles); use flowops.flows.descope_theme" % source)
+    _refuse_other_shape(doc, source, "flow")
     validate(FlowDocument, doc, source, "Descope v2 flow export (expected the keys metadata and contents)")
     return doc
 
 
 def load_theme_document(doc, source):
     """Validate a v2 theme document (or a ``{"theme": {...}}`` envelope); return the raw theme dict."""
-    _refuse_other_provider(doc, source, "theme export")
+    _refuse_other_shape(doc, source, "theme")
     doc = _unwrap(doc, "theme")
-    if isinstance(doc, dict) and "contents" in doc and "metadata" in doc:
-        raise FlowError("%s: this looks like a Descope flow export; use flowops.flows.descope_flow" % source)
+    _refuse_other_shape(doc, source, "theme")
     validate(ThemeDocument, doc, source, "Descope v2 theme export (expected styles: {styleId: {...}})")
     return doc
 
@@ -342,6 +330,20 @@ def check_deletable(flow_ids):
 
 # ---------------------------------------------------------------------------
 # client
+
+def parse_descope_error(resp):
+    """Descope: ``{"errorCode", "errorDescription", "errorMessage"}``."""
+    body = json_body(resp)
+    if isinstance(body, dict) and ("errorCode" in body or "errorDescription" in body or "errorMessage" in body):
+        description = text_or_none(body.get("errorDescription"))
+        detail = text_or_none(body.get("errorMessage"))
+        if description and detail and detail != description:
+            message = "%s: %s" % (description, detail)
+        else:
+            message = description or detail
+        return text_or_none(body.get("errorCode")), message, header_request_id(resp)
+    return parse_generic_error(resp)
+
 
 class DescopeAuthError(FlowError):
     """The management key was rejected (HTTP 401/403)."""
@@ -434,9 +436,13 @@ def is_not_found(exc):
     return exc.status == 400 and bool(_NOT_FOUND_RE.search(exc.message or ""))
 
 
-def client_from_params(params, http_options):
-    """A ``DescopeClient`` from module parameters and ``FlowModule.http_options()``."""
-    return DescopeClient(params["project_id"], params["management_key"], params.get("base_url"), **http_options)
+def client_from_params(params, http_options, on_secret=None):
+    """A ``DescopeClient`` from the module parameters and ``_options.http_options()``; its secrets go to ``on_secret``."""
+    client = DescopeClient(params["project_id"], params["management_key"], params.get("base_url"), **http_options)
+    for secret in client.secrets:
+        if on_secret is not None:
+            on_secret(secret)
+    return client
 
 
 # ---------------------------------------------------------------------------
@@ -634,10 +640,10 @@ def list_flows_info(client, flow_ids=None, include_content=False, parallel=4):
 
 
 __all__ = [
-    "BUILTIN_FLOWS", "DEFAULT_BASE_URL", "DEFAULT_FLOW_IGNORE_PATHS", "DEFAULT_THEME_IGNORE_PATHS", "FLOW_ID_RE", "THEME_ITEM_KEY",
+    "BUILTIN_FLOWS", "CONNECTION_SPEC", "DEFAULT_BASE_URL", "DEFAULT_FLOW_IGNORE_PATHS", "DEFAULT_THEME_IGNORE_PATHS", "FLOW_ID_RE", "THEME_ITEM_KEY",
     "DescopeAuthError", "DescopeClient", "DescopeFlowAdapter", "DescopeThemeAdapter", "FlowDocument", "ThemeDocument",
     "base_url_for_project_id", "canonical_flow", "canonical_theme", "check_deletable", "check_flow_id", "client_from_params",
     "connection_argspec", "desired_flows", "desired_theme", "export_file_content", "ExportFiles", "add_export_diffs", "flow_items", "is_not_found",
-    "list_flows_info", "load_flow_document", "load_theme_document", "normalise_flow", "normalise_theme", "omit_empty",
+    "list_flows_info", "load_flow_document", "load_theme_document", "normalise_flow", "normalise_theme", "omit_empty", "parse_descope_error",
     "resolve_export_ids", "run_engine", "DocumentError",
 ]

@@ -54,9 +54,17 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     loads,
     safe_name,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, parse_koreai_error
+from ansible_collections.flowops.flows.plugins.module_utils._http import (
+    ApiError,
+    HttpClient,
+    header_request_id,
+    json_body,
+    parse_generic_error,
+    text_or_none,
+)
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
-from ansible_collections.flowops.flows.plugins.module_utils._module import env
+from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError
 
 PROVIDER = "koreai"
@@ -339,26 +347,10 @@ def mask_env(doc, names):
 # package: validation, normalisation, files, zip
 
 
-def _foreign(doc):
-    """Name of another provider whose export ``doc`` looks like, or None."""
-    if not isinstance(doc, dict):
-        return None
-    if "screens" in doc and ("flowId" in doc or "contents" in doc or "flow" in doc or "metadata" in doc):
-        return "a Descope flow export (keys flowId/flow, screens)"
-    if "graphData" in doc or "flowInfo" in doc or ("companyId" in doc and "flowId" in doc):
-        return "a PingOne DaVinci flow export (keys graphData/flowInfo/companyId)"
-    flows = doc.get("flows")
-    if isinstance(flows, list) and any(isinstance(f, dict) and ("graphData" in f or "flowId" in f) for f in flows):
-        return "a PingOne DaVinci multi-flow export (key flows[])"
-    return None
-
-
 def validate_package(docs, sources):
     """Check the three documents; ``sources`` maps each doc key to a file name used in messages."""
     for key in DOC_KEYS:
-        what = _foreign(docs.get(key))
-        if what:
-            raise PackageError("%s: this is %s, not a Kore.ai workflow file (%s)" % (sources[key], what, FILE_OF[key]))
+        refuse(docs.get(key), PROVIDER, sources[key], what="a Kore.ai workflow file (%s)" % FILE_OF[key], error=PackageError)
     validate(FlowDefinition, docs["flow_definition"], sources["flow_definition"], "Kore.ai flow definition (a JSON object)")
     validate(AppDefinition, docs["app_definition"], sources["app_definition"], "Kore.ai app definition (a JSON object)")
     env = docs["env_variables"]
@@ -484,6 +476,24 @@ def package_files(dest, docs, fmt):
 
 # ---------------------------------------------------------------------------------------------------
 # API client
+
+
+def parse_koreai_error(resp):
+    """Kore.ai XO ``{"errors": [{"msg", "code"}]}`` or ``{"message"}``."""
+    body = json_body(resp)
+    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        messages, code = [], None
+        for item in body["errors"]:
+            if isinstance(item, dict):
+                if code is None and item.get("code") is not None:
+                    code = text_or_none(item.get("code"))
+                msg = text_or_none(item.get("msg") or item.get("message"))
+                if msg:
+                    messages.append(msg)
+            elif item:
+                messages.append(str(item))
+        return code, "; ".join(messages) or None, header_request_id(resp)
+    return parse_generic_error(resp)
 
 
 class KoreAIClient:
@@ -853,11 +863,13 @@ CONNECTION_SPEC = {
 }
 
 
-def client_from(flow_module):
-    params = flow_module.params
-    options = flow_module.http_options()
+def client_from_params(params, http_options, on_secret=None):  # pylint: disable=unused-argument
+    """A ``KoreAIClient`` from the module parameters and ``_options.http_options()``.
+
+    ``on_secret`` is unused: the only credential, ``api_key``, is a no_log option already.
+    """
     return KoreAIClient(params["base_url"], params["api_key"], resource=params["resource"], poll_interval=params["poll_interval"],
-                        wait_timeout=params["wait_timeout"], **options)
+                        wait_timeout=params["wait_timeout"], **http_options)
 
 
 def workflow_info(client, adapter, workflow_ids, include_content, parallel=4):

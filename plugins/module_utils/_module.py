@@ -11,49 +11,30 @@ and uniform result / error assembly.
 
 from __future__ import annotations
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError
-from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RateLimiter
+from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.flowops.flows.plugins.module_utils._models import DocumentInvalid, HAS_PYDANTIC, PYDANTIC_IMPORT_ERROR
+from ansible_collections.flowops.flows.plugins.module_utils._options import argument_spec as full_argument_spec, check_common
+from ansible_collections.flowops.flows.plugins.module_utils._options import engine_options, http_options
 from ansible_collections.flowops.flows.plugins.module_utils._sync import FlowError, SyncError
-
-COMMON_ARGSPEC = {
-    "timeout": {"type": "float", "default": 30},
-    "validate_certs": {"type": "bool", "default": True},
-    "retries": {"type": "int", "default": 3},
-    "parallel": {"type": "int", "default": 4},
-    "rate_limit": {"type": "float"},
-    "backup_dir": {"type": "path"},
-}
-
-
-def env(*names):
-    """Shorthand for an argspec ``fallback`` reading the first set environment variable."""
-    return (env_fallback, list(names))
 
 
 class FlowModule:
     """Wraps AnsibleModule with the collection's conventions."""
 
     def __init__(self, argument_spec, connection_spec=None, supports_check_mode=True, **kwargs):
-        spec = copy.deepcopy(COMMON_ARGSPEC)
-        spec.update(copy.deepcopy(connection_spec or {}))
-        spec.update(argument_spec)
+        spec = full_argument_spec(connection_spec, argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
         self.params = self.module.params
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests", reason="to call the provider API"), exception=REQUESTS_IMPORT_ERROR)
         if not HAS_PYDANTIC:
             self.module.fail_json(msg=missing_required_lib("pydantic>=2", reason="to validate flow documents"), exception=PYDANTIC_IMPORT_ERROR)
-        if self.params.get("parallel") is not None and self.params["parallel"] < 1:
-            self.fail("parallel must be 1 or more, got %s" % self.params["parallel"])
-        if self.params.get("retries") is not None and self.params["retries"] < 0:
-            self.fail("retries must be 0 or more, got %s" % self.params["retries"])
-        if self.params.get("rate_limit") is not None and self.params["rate_limit"] <= 0:
-            self.fail("rate_limit must be a number of requests per second above 0, got %s" % self.params["rate_limit"])
+        problem = check_common(self.params)
+        if problem:
+            self.fail(problem)
 
     @property
     def check_mode(self):
@@ -72,24 +53,11 @@ class FlowModule:
         self.module.warn(msg)
 
     def http_options(self):
-        """The common HTTP options as keyword arguments for ``HttpClient``."""
-        return {
-            "timeout": self.params["timeout"],
-            "validate_certs": self.params["validate_certs"],
-            "retries": self.params["retries"],
-            "pool_size": self.params["parallel"],
-            "on_retry": self.module.warn,
-            # one token bucket for every call of this module run, whichever thread makes it
-            "rate_limit": RateLimiter(self.params["rate_limit"]) if self.params.get("rate_limit") else None,
-        }
+        """The common HTTP options as keyword arguments for ``HttpClient`` (retries are reported as warnings)."""
+        return http_options(self.params, on_retry=self.module.warn)
 
     def engine_options(self):
-        return {
-            "check_mode": self.check_mode,
-            "diff_mode": self.diff_mode,
-            "parallel": self.params["parallel"],
-            "backup_dir": self.params.get("backup_dir"),
-        }
+        return engine_options(self.params, self.check_mode, self.diff_mode)
 
     def fail(self, msg, **kwargs):
         self.module.fail_json(msg=msg, **kwargs)

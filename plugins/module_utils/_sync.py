@@ -12,7 +12,7 @@ providers (DESIGN.md section 3)::
 
 Items are grouped in *stages* (``Item.stage``): every item of a stage is read and
 written concurrently (bounded by ``parallel``), and a stage starts only when the
-previous one succeeded (DaVinci subflows before their parents). When an item fails,
+previous one succeeded (for example subflows before the flows that call them). When an item fails,
 later stages are skipped and, if ``rollback`` is set, every item already written in
 this run is put back from the document read before the write.
 
@@ -30,7 +30,7 @@ Adapter interface (duck-typed; see ``Adapter`` for the defaults):
     dropped). Desired and current are equal when their normal forms are equal.
 ``create(item, desired)`` / ``update(item, desired, current)`` / ``delete(item, current)``
     Write calls. ``create`` stores any new id in ``item.data``. An ``update`` made of several calls
-    (Kore.ai: import, then deploy) sets ``item.written = True`` once the target has changed, so that a
+    (for example an import, then a deploy) sets ``item.written = True`` once the target has changed, so that a
     failure after that point is rolled back from the document read before, like any write of the run.
 ``restore(item, previous)``
     Put back ``previous`` (a document returned by ``read``; ``None`` = delete what this run created).

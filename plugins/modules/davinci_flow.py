@@ -267,7 +267,7 @@ ARGUMENT_SPEC = {
 
 def run(flow_module):
     params = flow_module.params
-    client = client_from_params(flow_module)
+    client = client_from_params(flow_module.params, flow_module.http_options(), flow_module.add_secret)
     try:
         engine = Engine
         if params["state"] == "exported":

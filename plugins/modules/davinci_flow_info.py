@@ -127,7 +127,7 @@ ARGUMENT_SPEC = {
 
 def run(flow_module):
     params = flow_module.params
-    client = client_from_params(flow_module)
+    client = client_from_params(flow_module.params, flow_module.http_options(), flow_module.add_secret)
     try:
         flows = client.list_flows()
         if params["flow_id"] or params["name"]:

@@ -204,7 +204,7 @@ def run(flow_module):
     params = flow_module.params
     if params["data_type"] == "secret" and params["value"] is not None:
         flow_module.add_secret(str(params["value"]))
-    client = client_from_params(flow_module)
+    client = client_from_params(flow_module.params, flow_module.http_options(), flow_module.add_secret)
     try:
         spec = _spec(flow_module, client)
         adapter = VariableAdapter(client, spec, update_secret=params["update_secret"])

@@ -231,9 +231,7 @@ def _run(flow_module):
     else:
         if ids != ["all"]:
             resolve_export_ids(None, ids)   # validate before any call
-    client = client_from_params(params, flow_module.http_options())
-    for secret in client.secrets:
-        flow_module.add_secret(secret)
+    client = client_from_params(params, flow_module.http_options(), flow_module.add_secret)
     try:
         adapter = DescopeFlowAdapter(client, params["ignore_paths"])
         engine = Engine(adapter, **flow_module.engine_options())

@@ -108,9 +108,7 @@ def _run(flow_module):
     ids = list(dict.fromkeys(params["flow_id"] or []))
     for flow_id in ids:
         check_flow_id(flow_id)
-    client = client_from_params(params, flow_module.http_options())
-    for secret in client.secrets:
-        flow_module.add_secret(secret)
+    client = client_from_params(params, flow_module.http_options(), flow_module.add_secret)
     try:
         flows = list_flows_info(client, ids or None, params["include_content"], params["parallel"])
     finally:

@@ -144,9 +144,7 @@ def _run(flow_module):
         item = Item(THEME_ITEM_KEY, name=THEME_ITEM_KEY, desired=doc, source=source)
     else:
         item = Item(THEME_ITEM_KEY, name=THEME_ITEM_KEY)
-    client = client_from_params(params, flow_module.http_options())
-    for secret in client.secrets:
-        flow_module.add_secret(secret)
+    client = client_from_params(params, flow_module.http_options(), flow_module.add_secret)
     try:
         engine = Engine(DescopeThemeAdapter(client, params["ignore_paths"]), **flow_module.engine_options())
         if params["state"] == "present":

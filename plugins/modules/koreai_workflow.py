@@ -249,7 +249,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._koreai import (
     FILE_OF,
     KoreAIAdapter,
     check_dest,
-    client_from,
+    client_from_params,
     load_package,
     package_files,
 )
@@ -275,7 +275,7 @@ def run(flow_module):
     for value in (params["env_overrides"] or {}).values():
         if isinstance(value, str) and len(value) >= 4:
             flow_module.add_secret(value)
-    client = client_from(flow_module)
+    client = client_from_params(flow_module.params, flow_module.http_options(), flow_module.add_secret)
     adapter = KoreAIAdapter(client, env_overrides=params["env_overrides"], deploy=params["deploy"], flow_id=params["flow_id"],
                             add_secret=flow_module.add_secret, warn=flow_module.warn, include_secure_values=params["include_secure_values"])
     if params["include_secure_values"] and (params["state"] == "exported" or params["backup_dir"]):

@@ -156,7 +156,7 @@ dock_status:
 from ansible_collections.flowops.flows.plugins.module_utils._koreai import (
     CONNECTION_SPEC,
     KoreAIAdapter,
-    client_from,
+    client_from_params,
     dock_status_info,
     workflow_info,
 )
@@ -171,7 +171,7 @@ ARGUMENT_SPEC = {
 
 def run(flow_module):
     params = flow_module.params
-    client = client_from(flow_module)
+    client = client_from_params(flow_module.params, flow_module.http_options(), flow_module.add_secret)
     adapter = KoreAIAdapter(client, add_secret=flow_module.add_secret)
     result = {"changed": False}
     try:

@@ -22,10 +22,10 @@ from ansible_collections.flowops.flows.plugins.module_utils._http import (
     ApiError,
     HttpClient,
     RateLimiter,
-    parse_descope_error,
-    parse_koreai_error,
-    parse_pingone_error,
 )
+from ansible_collections.flowops.flows.plugins.module_utils._davinci import parse_pingone_error
+from ansible_collections.flowops.flows.plugins.module_utils._descope import parse_descope_error
+from ansible_collections.flowops.flows.plugins.module_utils._koreai import parse_koreai_error
 
 DESCOPE_PROJECT = "P2abcdefghijklmnopqrstuvwxyz01"
 DESCOPE_KEY = "K2zyxwvutsrqponmlkjihgfedcba98765432"
@@ -43,8 +43,13 @@ class Recorder:
         self.delays.append(seconds)
 
 
+# Each provider file passes its own parser to HttpClient.
+PARSERS = {"descope": parse_descope_error, "davinci": parse_pingone_error, "koreai": parse_koreai_error}
+
+
 def make_client(server_url, provider="descope", fake_sleep=True, **kwargs):
     warnings = []
+    kwargs.setdefault("error_parser", PARSERS.get(provider))
     kwargs.setdefault("on_retry", warnings.append)
     kwargs.setdefault("timeout", 5)
     client = HttpClient(provider, server_url, **kwargs)

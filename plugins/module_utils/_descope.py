@@ -34,7 +34,6 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     fingerprint,
     load_file,
     mask as mask_document,
-    read_text_if_exists,
     safe_join,
     strip_paths,
 )
@@ -49,7 +48,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._http import (
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
 from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, SyncError
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
 
 PROVIDER = "descope"
 DEFAULT_BASE_URL = "https://api.descope.com"
@@ -348,6 +347,8 @@ def parse_descope_error(resp):
 class DescopeAuthError(FlowError):
     """The management key was rejected (HTTP 401/403)."""
 
+    short = "management key rejected"
+
 
 class DescopeClient:
     """The Descope management endpoints this collection uses, over ``HttpClient``."""
@@ -543,15 +544,14 @@ def export_file_content(doc, kind="flow"):
 class ExportFiles:
     """``files_for`` for ``Engine.export``: one file, or ``<dest>/<flowId>.json`` per flow.
 
-    The content is HTML-escaped like Go's ``json.MarshalIndent`` (so it is passed to the engine as bytes);
-    the collector remembers the before/after text of each file so that the module can return a diff.
+    The content is HTML-escaped like Go's ``json.MarshalIndent`` (so it is passed to the engine as bytes;
+    the engine makes the file diffs).
     """
 
     def __init__(self, dest, single_file=False, kind="flow"):
         self.dest = dest
         self.single_file = single_file
         self.kind = kind
-        self._files = {}
 
     def path_for(self, item):
         if self.single_file:
@@ -560,30 +560,7 @@ class ExportFiles:
 
     def __call__(self, item, current):
         path = self.path_for(item)
-        content = export_file_content(current, self.kind)
-        before = read_text_if_exists(path)
-        self._files[path] = (before, content.decode("utf-8"))
-        return [(path, content)]
-
-    def diffs(self, report):
-        """Before/after of every file the report says was (or would be) exported."""
-        out = []
-        for flow in report.get("flows", []):
-            if flow.get("action") != "exported":
-                continue
-            for path in flow.get("files") or ():
-                before, after = self._files.get(path, (None, None))
-                if after is not None and before != after:
-                    out.append({"before": before or "", "after": after, "before_header": path, "after_header": path})
-        return out
-
-
-def add_export_diffs(report, files, diff_mode):
-    """Put the file diffs of an export into the report (diff mode only), once per file."""
-    if diff_mode:
-        seen = {d.get("before_header") for d in report.get("diff") or ()}
-        report["diff"] = list(report.get("diff") or ()) + [d for d in files.diffs(report) if d["before_header"] not in seen]
-    return report
+        return [(path, export_file_content(current, self.kind))]
 
 
 def resolve_export_ids(client, flow_ids):
@@ -596,20 +573,6 @@ def resolve_export_ids(client, flow_ids):
     for flow_id in flow_ids:
         check_flow_id(flow_id)
     return list(dict.fromkeys(flow_ids))
-
-
-def run_engine(client, call):
-    """Run an engine call; when the management key was rejected, fail with one message instead of one per flow."""
-    try:
-        return call()
-    except SyncError as exc:
-        if client.auth_error is not None:
-            message = str(client.auth_error)
-            for flow in exc.report.get("flows", []):
-                if flow.get("error") == message:
-                    flow["error"] = "management key rejected (see msg)"
-            raise SyncError(message, exc.report) from None
-        raise
 
 
 def list_flows_info(client, flow_ids=None, include_content=False, parallel=4):
@@ -639,11 +602,61 @@ def list_flows_info(client, flow_ids=None, include_content=False, parallel=4):
     return flows
 
 
+# ---------------------------------------------------------------------------
+# plans: one per module state, (client, params, context) -> Plan (or the result dict of an info module)
+
+def _single_file(dest, ids, requested):
+    if requested == ["all"] or len(ids) != 1:
+        return False
+    return not (os.path.isdir(dest) or dest.endswith(os.sep))
+
+
+def plan_present_flow(client, params, context):  # pylint: disable=unused-argument
+    ids = params["flow_id"] or []
+    if len(ids) > 1:
+        raise FlowError("state=present takes one flow_id (the id to import the flow as), got %d" % len(ids))
+    items = flow_items(desired_flows(params["src"], params["flow"], ids[0] if ids else None))
+    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), items, "present")
+
+
+def plan_absent_flow(client, params, context):  # pylint: disable=unused-argument
+    items = [Item(flow_id) for flow_id in check_deletable(list(dict.fromkeys(params["flow_id"] or [])))]
+    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), items, "absent")
+
+
+def plan_export_flow(client, params, context):  # pylint: disable=unused-argument
+    ids = params["flow_id"] or []
+    if ids != ["all"]:
+        resolve_export_ids(None, ids)   # validate before any call
+    export_ids = resolve_export_ids(client, ids)
+    files = ExportFiles(params["dest"], _single_file(params["dest"], export_ids, ids))
+    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), [Item(i) for i in export_ids], "exported", files_for=files)
+
+
+def plan_info_flow(client, params, context):  # pylint: disable=unused-argument
+    ids = list(dict.fromkeys(params["flow_id"] or []))
+    for flow_id in ids:
+        check_flow_id(flow_id)
+    return {"flows": list_flows_info(client, ids or None, params["include_content"], params["parallel"])}
+
+
+def plan_present_theme(client, params, context):  # pylint: disable=unused-argument
+    doc, source = desired_theme(params["src"], params["theme"])
+    item = Item(THEME_ITEM_KEY, name=THEME_ITEM_KEY, desired=doc, source=source)
+    return Plan(DescopeThemeAdapter(client, params["ignore_paths"]), [item], "present")
+
+
+def plan_export_theme(client, params, context):  # pylint: disable=unused-argument
+    files = ExportFiles(params["dest"], single_file=True, kind="theme")
+    return Plan(DescopeThemeAdapter(client, params["ignore_paths"]), [Item(THEME_ITEM_KEY, name=THEME_ITEM_KEY)], "exported", files_for=files)
+
+
 __all__ = [
     "BUILTIN_FLOWS", "CONNECTION_SPEC", "DEFAULT_BASE_URL", "DEFAULT_FLOW_IGNORE_PATHS", "DEFAULT_THEME_IGNORE_PATHS", "FLOW_ID_RE", "THEME_ITEM_KEY",
     "DescopeAuthError", "DescopeClient", "DescopeFlowAdapter", "DescopeThemeAdapter", "FlowDocument", "ThemeDocument",
     "base_url_for_project_id", "canonical_flow", "canonical_theme", "check_deletable", "check_flow_id", "client_from_params",
-    "connection_argspec", "desired_flows", "desired_theme", "export_file_content", "ExportFiles", "add_export_diffs", "flow_items", "is_not_found",
+    "connection_argspec", "desired_flows", "desired_theme", "export_file_content", "ExportFiles", "flow_items", "is_not_found",
     "list_flows_info", "load_flow_document", "load_theme_document", "normalise_flow", "normalise_theme", "omit_empty", "parse_descope_error",
-    "resolve_export_ids", "run_engine", "DocumentError",
+    "resolve_export_ids", "DocumentError", "plan_present_flow", "plan_absent_flow", "plan_export_flow", "plan_info_flow",
+    "plan_present_theme", "plan_export_theme",
 ]

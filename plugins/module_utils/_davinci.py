@@ -32,7 +32,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._http import (
 )
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
 from ansible_collections.flowops.flows.plugins.module_utils._davinci_remap import (
     SELF,
     RemapError,
@@ -508,6 +508,8 @@ class FlowAdapter(Adapter):
     def update(self, item, desired, current):
         fid = item.data["id"]
         self.client.replace_flow(fid, write_body(desired, keep_settings_from=current))
+        if item.data.get("placeholder"):
+            item.data["placeholder_filled"] = True   # created empty first to break a subflow reference cycle
         if desired.get("name") and desired["name"] != item.name:
             with self._lock:
                 self.flow_ids[desired["name"]] = fid
@@ -564,8 +566,11 @@ class FlowAdapter(Adapter):
 
     def result_fields(self, item, current):
         current = current or {}
-        return {"version": current.get("currentVersion"), "published_version": current.get("publishedVersion"),
-                "enabled": current.get("enabled"), "source_file": item.source}
+        fields = {"version": current.get("currentVersion"), "published_version": current.get("publishedVersion"),
+                  "enabled": current.get("enabled"), "source_file": item.source}
+        if item.data.get("placeholder_filled"):
+            fields["action"] = "created"   # this run created the flow (empty, then filled in)
+        return fields
 
     def backup_name(self, item):
         return safe_name(str(item.name or item.key)) + ".json"
@@ -702,9 +707,7 @@ def plan_present(client, sources, connection_map=None, allow_unmapped=False, sub
     items = []
     for source in sources:
         target_id = flow_id or adapter.flow_ids.get(source.name)
-        data = {"source_id": source.source_id}
-        if target_id:
-            data["id"] = target_id
+        data = {"source_id": source.source_id, "id": target_id or None}   # no id: reported as null until created
         items.append(Item(source.name, name=source.name, desired=source.flat, stage=stages[source.name], data=data, source=source.path))
     adapter.items_by_name = {item.name: item for item in items}
     return adapter, items
@@ -945,8 +948,109 @@ def typed_value(dtype, value):
     return value
 
 
+# ---------------------------------------------------------------------------------------------- plans
+# One per module state: (client, params, context) -> Plan, or the result dict of an info module.
+
+
+def plan_present_flow(client, params, context):
+    adapter, items = plan_present(
+        client, load_sources(params["src"]), connection_map=params["connection_map"], allow_unmapped=params["allow_unmapped_connections"],
+        substitutions=params["substitutions"], flow_id=params["flow_id"], ignore_layout=params["ignore_layout"],
+        deploy=params["deploy"], enabled=params["enabled"], warn=context.warn, check_mode=context.check_mode)
+    return Plan(adapter, items, "present")
+
+
+def plan_absent_flow(client, params, context):  # pylint: disable=unused-argument
+    adapter, items = plan_absent(client, flow_id=params["flow_id"], name=params["name"])
+    return Plan(adapter, items, "absent")
+
+
+def plan_export_flow(client, params, context):
+    if params["include_variable_values"]:
+        context.warn("include_variable_values=true writes variable values, which may be secrets, to %s in clear text" % params["dest"])
+    fid, fname = find_flow(client, flow_id=params["flow_id"], name=params["name"])
+    if fid is None:
+        raise FlowError("flow %s not found in environment %s" % (params["flow_id"] or "'%s'" % params["name"], params["environment_id"]))
+    adapter = ExportAdapter(client, params["dest"], params["version"], params["include_subflows"], params["include_variable_values"])
+    return Plan(adapter, [Item(fid, name=fname, data={"id": fid})], "exported", files_for=adapter.files_for)
+
+
+def plan_info_flow(client, params, context):  # pylint: disable=unused-argument
+    flows = client.list_flows()
+    if params["flow_id"] or params["name"]:
+        fid, _name = find_flow(client, flow_id=params["flow_id"], name=params["name"], flows=flows)
+        selected = [client.get_flow(fid)] if fid else []
+    else:
+        selected = flows
+    result = []
+    exporter = ExportAdapter(client, dest=None, include_subflows=True, include_variable_values=False)
+    for flow in selected:
+        entry = flow_summary(flow)
+        entry["backup_file"] = None
+        if params["versions"]:
+            entry["versions"] = [version_summary(v) for v in client.list_versions(flow["id"])]
+        if params["content"]:
+            parts = exporter.portable(exporter.read_item_id(flow["id"]))
+            entry["content"] = parts[0][1]
+            entry["subflows"] = dict(parts[1:])
+        result.append(entry)
+    return {"flows": result}
+
+
+def _variable_spec(client, params):
+    if params["context"] == "flow" and not params["flow"]:
+        raise FlowError("flow is required when context is flow")
+    if params["context"] != "flow" and params["flow"]:
+        raise FlowError("flow is only allowed when context is flow (context is %s)" % params["context"])
+    if params["data_type"] == "secret" and params["context"] != "company":
+        raise FlowError("secret variables must use context company")
+    if params["value"] is None and not params["mutable"] and params["state"] == "present":
+        raise FlowError("mutable must be true when no value is set")
+    spec = {"name": params["name"], "context": params["context"], "dataType": params["data_type"], "mutable": params["mutable"],
+            "displayName": params["display_name"], "min": params["min"], "max": params["max"], "value": params["value"]}
+    if params["flow"]:
+        flow = client.get_flow(params["flow"])
+        fid = flow.get("id") if flow else find_flow(client, name=params["flow"])[0]
+        if not fid:
+            raise FlowError("flow '%s' not found in environment %s" % (params["flow"], params["environment_id"]))
+        spec["flow"] = {"id": fid}
+    return spec
+
+
+def _variable_result(report, context):
+    """``davinci_variable`` reports its one variable as ``variable`` too, with its own message."""
+    entry = report["flows"][0]
+    msg = "variable '%s' %s" % (entry.get("name"), entry.get("action"))
+    return {"variable": entry, "msg": ("check mode: " + msg) if context.check_mode else msg}
+
+
+def _variable_plan(client, params, context, state):
+    if params["data_type"] == "secret" and params["value"] is not None:
+        context.add_secret(str(params["value"]))
+    spec = _variable_spec(client, params)
+    adapter = VariableAdapter(client, spec, update_secret=params["update_secret"])
+    item = Item(params["name"], name=params["name"], data={"id": None})   # no id: reported as null when absent
+    if state == "present":
+        current = adapter.read(item)
+        if spec["dataType"] is None:
+            if current is None:
+                raise FlowError("data_type is required to create variable '%s'" % params["name"])
+            spec["dataType"] = current.get("dataType")
+        item.desired = adapter.desired_body()
+    return Plan(adapter, [item], state, result=_variable_result)
+
+
+def plan_present_variable(client, params, context):
+    return _variable_plan(client, params, context, "present")
+
+
+def plan_absent_variable(client, params, context):
+    return _variable_plan(client, params, context, "absent")
+
+
 __all__ = [
     "CONNECTION_SPEC", "DaVinciClient", "DocumentError", "ExportAdapter", "FlowAdapter", "FlowError", "VariableAdapter",
-    "client_from_params", "find_flow", "flow_summary", "load_sources", "mask_flow", "parse_pingone_error", "plan_absent", "plan_present",
+    "client_from_params", "find_flow", "flow_summary", "plan_present_flow", "plan_absent_flow", "plan_export_flow", "plan_info_flow",
+    "plan_present_variable", "plan_absent_variable", "load_sources", "mask_flow", "parse_pingone_error", "plan_absent", "plan_present",
     "version_summary",
 ]

@@ -65,7 +65,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._http import (
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
 from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
 
 PROVIDER = "koreai"
 PACKAGE_FILES = ("flow_definition.json", "app_definition.json", "env_variables.json")
@@ -661,6 +661,7 @@ class KoreAIAdapter(Adapter):
     """Reconciles one workflow package with one target workflow (see the module docstring for deploy semantics)."""
 
     provider = PROVIDER
+    verify = False   # create/update verify themselves after the import (and deploy): see _deploy_and_verify
 
     def __init__(self, client, env_overrides=None, deploy=False, flow_id=None, add_secret=None, warn=None, include_secure_values=False):
         self.client = client
@@ -914,3 +915,53 @@ def check_dest(dest, fmt):
         raise FlowError("dest %s is a directory; with format=zip dest is the zip file to write" % dest)
     if fmt == "files" and os.path.exists(dest) and not os.path.isdir(dest):
         raise FlowError("dest %s exists and is not a directory; with format=files dest is the directory for %s" % (dest, ", ".join(PACKAGE_FILES)))
+
+
+# ---------------------------------------------------------------------------------------------------
+# plans: one per module state, (client, params, context) -> Plan (or the result dict of an info module)
+
+
+def _workflow_adapter(client, params, context):
+    for value in (params["env_overrides"] or {}).values():
+        if isinstance(value, str) and len(value) >= 4:
+            context.add_secret(value)
+    adapter = KoreAIAdapter(client, env_overrides=params["env_overrides"], deploy=params["deploy"], flow_id=params["flow_id"],
+                            add_secret=context.add_secret, warn=context.warn, include_secure_values=params["include_secure_values"])
+    if params["include_secure_values"] and (params["state"] == "exported" or params["backup_dir"]):
+        context.warn("include_secure_values: the values of secure environment variables are written to disk in clear text (%s)"
+                     % ("exported files" if params["state"] == "exported" else "backup files"))
+    return adapter
+
+
+def _workflow_result(report, context):  # pylint: disable=unused-argument
+    return {"workflow_id": (report.get("flows") or [{}])[0].get("workflow_id")}
+
+
+def _env_source(src):
+    return os.path.join(src, FILE_OF["env_variables"]) if os.path.isdir(src) else "%s!%s" % (src, FILE_OF["env_variables"])
+
+
+def plan_present_workflow(client, params, context):
+    adapter = _workflow_adapter(client, params, context)
+    desired = load_package(params["src"])
+    data = {"env_source": _env_source(params["src"])}
+    if params["workflow_id"]:
+        data["id"] = params["workflow_id"]
+    item = Item(params["workflow_id"] or params["name"], name=params["name"], desired=desired, source=params["src"], data=data)
+    return Plan(adapter, [item], "present", result=_workflow_result)
+
+
+def plan_export_workflow(client, params, context):
+    adapter = _workflow_adapter(client, params, context)
+    check_dest(params["dest"], params["format"])
+    item = Item(params["workflow_id"], name=params["name"], data={"id": params["workflow_id"]})
+    return Plan(adapter, [item], "exported", result=_workflow_result,
+                files_for=lambda _item, current: package_files(params["dest"], adapter.export_document(current), params["format"]))
+
+
+def plan_info_workflow(client, params, context):
+    adapter = KoreAIAdapter(client, add_secret=context.add_secret)
+    result = {"flows": workflow_info(client, adapter, params["workflow_ids"] or [], params["include_content"], params["parallel"])}
+    if params["dock_status_id"]:
+        result["dock_status"] = dock_status_info(client, params["dock_status_id"])
+    return result

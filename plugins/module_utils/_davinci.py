@@ -4,7 +4,7 @@
 """PingOne DaVinci provider: API client with token handling, document models, and the reconcile adapters.
 
 Private to this collection. Reference: the project's shared/reference/davinci.md (section numbers below).
-Document formats, normalisation and remapping live in ``_davinci_remap``.
+Document formats, normalisation and remapping live in ``_davinci_documents``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._http import (
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
-from ansible_collections.flowops.flows.plugins.module_utils._davinci_remap import (
+from ansible_collections.flowops.flows.plugins.module_utils._davinci_documents import (
     SELF,
     RemapError,
     Remapper,
@@ -59,6 +59,11 @@ VARIABLE_TYPES = ("boolean", "number", "object", "secret", "string")
 POLICY_MARKER = "Flow Policy"
 REAUTH_DEDUP_SECONDS = 1.0
 
+
+# ---------------------------------------------------------------------------------------------------
+# connection: options, error parser, client
+
+
 CONNECTION_SPEC = {
     "environment_id": {"type": "str", "required": True, "fallback": env("PINGONE_ENVIRONMENT_ID")},
     "client_id": {"type": "str", "required": True, "fallback": env("PINGONE_CLIENT_ID")},
@@ -69,42 +74,6 @@ CONNECTION_SPEC = {
     "auth_url": {"type": "str"},
     "token_auth_method": {"type": "str", "default": "client_secret_basic", "choices": ["client_secret_basic", "client_secret_post"]},
 }
-
-
-# ---------------------------------------------------------------------------------------------- models
-
-
-class NodeData(Envelope):
-    id: str
-
-
-class GraphNode(Envelope):
-    data: NodeData
-
-
-class GraphElements(Envelope):
-    nodes: t.List[GraphNode] = []
-    edges: t.Optional[t.List[t.Dict[str, t.Any]]] = None
-
-
-class GraphData(Envelope):
-    elements: GraphElements
-
-
-class FlowVariable(Envelope):
-    name: str
-
-
-class FlowDocument(Envelope):
-    """The envelope of one flat flow (portable file, or one flow of an API/legacy export)."""
-
-    name: str
-    graphData: GraphData  # pylint: disable=invalid-name  # the vendor's key
-    settings: t.Optional[t.Dict[str, t.Any]] = None
-    variables: t.Optional[t.List[FlowVariable]] = None
-
-
-# ---------------------------------------------------------------------------------------------- client
 
 
 def parse_pingone_error(resp):
@@ -310,7 +279,38 @@ def client_from_params(params, http_options, on_secret=None):
         on_secret=on_secret, **http_options)
 
 
-# ---------------------------------------------------------------------------------------------- sources
+# ---------------------------------------------------------------------------------------------------
+# documents: envelope models and loading
+
+
+class NodeData(Envelope):
+    id: str
+
+
+class GraphNode(Envelope):
+    data: NodeData
+
+
+class GraphElements(Envelope):
+    nodes: t.List[GraphNode] = []
+    edges: t.Optional[t.List[t.Dict[str, t.Any]]] = None
+
+
+class GraphData(Envelope):
+    elements: GraphElements
+
+
+class FlowVariable(Envelope):
+    name: str
+
+
+class FlowDocument(Envelope):
+    """The envelope of one flat flow (portable file, or one flow of an API/legacy export)."""
+
+    name: str
+    graphData: GraphData  # pylint: disable=invalid-name  # the vendor's key
+    settings: t.Optional[t.Dict[str, t.Any]] = None
+    variables: t.Optional[t.List[FlowVariable]] = None
 
 
 class SourceFlow:  # pylint: disable=too-few-public-methods
@@ -365,7 +365,34 @@ def load_sources(src):
     return unique
 
 
-# ---------------------------------------------------------------------------------------------- variables
+def mask_flow(doc):
+    """A copy with the values of secret variables masked."""
+    if not isinstance(doc, dict):
+        return doc
+    out = copy.deepcopy(doc)
+    for var in out.get("variables") or []:
+        if isinstance(var, dict):
+            fields = var.get("fields")
+            if isinstance(fields, dict) and fields.get("type") == "secret" and fields.get("value") not in (None, ""):
+                fields["value"] = "********"
+            if var.get("dataType") == "secret" and var.get("value") not in (None, ""):
+                var["value"] = "********"
+    return out
+
+
+def flow_summary(flow):
+    return {"id": flow.get("id"), "name": flow.get("name"), "description": flow.get("description"),
+            "current_version": flow.get("currentVersion"), "published_version": flow.get("publishedVersion"),
+            "enabled": flow.get("enabled"), "trigger": flow.get("trigger")}
+
+
+def version_summary(version):
+    return {"version": version.get("version"), "alias": version.get("alias"), "created_at": version.get("createdAt"),
+            "updated_at": version.get("updatedAt"), "deployed_at": version.get("deployedAt")}
+
+
+# ---------------------------------------------------------------------------------------------------
+# adapters
 
 
 def _store_key(var):
@@ -417,9 +444,6 @@ def variable_body_from_item(var, flow_id):
     if context == "flow":
         body["flow"] = {"id": flow_id}
     return body
-
-
-# ---------------------------------------------------------------------------------------------- flow adapter
 
 
 class FlowAdapter(Adapter):
@@ -628,100 +652,6 @@ class FlowAdapter(Adapter):
             self.variables.invalidate()
 
 
-def mask_flow(doc):
-    """A copy with the values of secret variables masked."""
-    if not isinstance(doc, dict):
-        return doc
-    out = copy.deepcopy(doc)
-    for var in out.get("variables") or []:
-        if isinstance(var, dict):
-            fields = var.get("fields")
-            if isinstance(fields, dict) and fields.get("type") == "secret" and fields.get("value") not in (None, ""):
-                fields["value"] = "********"
-            if var.get("dataType") == "secret" and var.get("value") not in (None, ""):
-                var["value"] = "********"
-    return out
-
-
-# ---------------------------------------------------------------------------------------------- planning
-
-
-def _target_index(flows):
-    index = {}
-    for flow in flows:
-        index.setdefault(flow.get("name"), []).append(flow.get("id"))
-    return index
-
-
-def find_flow(client, flow_id=None, name=None, flows=None):
-    """``(id, name)`` of one target flow by id or exact name; ``(None, name)`` when absent. Two flows with the name: error."""
-    if flow_id:
-        flow = client.get_flow(flow_id)
-        return (flow_id, flow.get("name")) if flow else (None, name)
-    flows = client.list_flows() if flows is None else flows
-    ids = _target_index(flows).get(name) or []
-    if len(ids) > 1:
-        raise FlowError("%d flows are named '%s' in environment %s (ids %s); use flow_id to choose one"
-                        % (len(ids), name, client.environment_id, ", ".join(sorted(ids))))
-    return (ids[0], name) if ids else (None, name)
-
-
-def plan_present(client, sources, connection_map=None, allow_unmapped=False, substitutions=None, flow_id=None,  # pylint: disable=too-many-locals
-                 ignore_layout=False, deploy=True, enabled=None, warn=None, check_mode=False):
-    """Check every reference before anything is written; return ``(adapter, items)`` ordered in stages."""
-    if flow_id and len(sources) != 1:
-        raise FlowError("flow_id can only be used when src holds exactly one flow (it holds %d: %s)"
-                        % (len(sources), ", ".join("'%s'" % s.name for s in sources)))
-    target_flows = client.list_flows()
-    index = _target_index(target_flows)
-    instances = client.list_connector_instances()
-    remapper = Remapper(instances, connection_map, allow_unmapped, substitutions)
-    adapter = FlowAdapter(client, remapper, ignore_layout=ignore_layout, deploy=deploy, enabled=enabled, warn=warn, check_mode=check_mode)
-    adapter.names_by_source_id = {s.source_id: s.name for s in sources if s.source_id}
-    source_names = {s.name for s in sources}
-    problems = []
-    refs = {}
-    for source in sources:
-        label = "'%s' (%s)" % (source.name, source.path)
-        wanted = []
-        for node, ref in subflow_refs(source.flat):
-            name = ref_name(ref, adapter.names_by_source_id)
-            wanted.append(name)
-            if name not in source_names and not index.get(name):
-                problems.append("flow %s, node %s: subflow '%s'%s is missing from the source export and does not exist in the target environment"
-                                % (label, (node.get("data") or {}).get("id"), name,
-                                   " (id %s)" % ref.get("value") if ref.get("value") and not str(ref.get("value")).startswith("@") else ""))
-        refs[source.name] = wanted
-        if not allow_unmapped:
-            problems.extend(remapper.check_connections(source.flat, label))
-        if not flow_id and len(index.get(source.name) or []) > 1:
-            problems.append("flow %s: %d flows have this name in the target environment (ids %s); use flow_id"
-                            % (label, len(index[source.name]), ", ".join(sorted(index[source.name]))))
-    if flow_id:
-        if client.get_flow(flow_id) is None:
-            problems.append("flow_id %s: no such flow in environment %s" % (flow_id, client.environment_id))
-    if problems:
-        raise FlowError("%d problem(s) found before writing anything:\n- %s" % (len(problems), "\n- ".join(problems)))
-    stages, adapter.groups = flow_order(refs)
-    adapter.flow_ids = {name: ids[0] for name, ids in index.items() if len(ids) == 1}
-    items = []
-    for source in sources:
-        target_id = flow_id or adapter.flow_ids.get(source.name)
-        data = {"source_id": source.source_id, "id": target_id or None}   # no id: reported as null until created
-        items.append(Item(source.name, name=source.name, desired=source.flat, stage=stages[source.name], data=data, source=source.path))
-    adapter.items_by_name = {item.name: item for item in items}
-    return adapter, items
-
-
-def plan_absent(client, flow_id=None, name=None):
-    fid, fname = find_flow(client, flow_id=flow_id, name=name)
-    data = {"id": fid} if fid else {}
-    return FlowAdapter(client), [Item(fid or fname or flow_id, name=fname or name, data=data)]
-
-
-# ---------------------------------------------------------------------------------------------- export
-
-
 class ExportAdapter(Adapter):
     """Reads a flow version with its subflows for ``state: exported``; writes portable files."""
 
@@ -829,23 +759,6 @@ class ExportAdapter(Adapter):
         return mask_flow(doc)
 
 
-# ---------------------------------------------------------------------------------------------- info
-
-
-def flow_summary(flow):
-    return {"id": flow.get("id"), "name": flow.get("name"), "description": flow.get("description"),
-            "current_version": flow.get("currentVersion"), "published_version": flow.get("publishedVersion"),
-            "enabled": flow.get("enabled"), "trigger": flow.get("trigger")}
-
-
-def version_summary(version):
-    return {"version": version.get("version"), "alias": version.get("alias"), "created_at": version.get("createdAt"),
-            "updated_at": version.get("updatedAt"), "deployed_at": version.get("deployedAt")}
-
-
-# ---------------------------------------------------------------------------------------------- variable adapter
-
-
 class VariableAdapter(Adapter):
     """One DaVinci variable identified by (name, context, flow)."""
 
@@ -948,8 +861,81 @@ def typed_value(dtype, value):
     return value
 
 
-# ---------------------------------------------------------------------------------------------- plans
-# One per module state: (client, params, context) -> Plan, or the result dict of an info module.
+# ---------------------------------------------------------------------------------------------------
+# plans: one per module state, (client, params, context) -> Plan (or the result dict of an info module)
+
+
+def _target_index(flows):
+    index = {}
+    for flow in flows:
+        index.setdefault(flow.get("name"), []).append(flow.get("id"))
+    return index
+
+
+def find_flow(client, flow_id=None, name=None, flows=None):
+    """``(id, name)`` of one target flow by id or exact name; ``(None, name)`` when absent. Two flows with the name: error."""
+    if flow_id:
+        flow = client.get_flow(flow_id)
+        return (flow_id, flow.get("name")) if flow else (None, name)
+    flows = client.list_flows() if flows is None else flows
+    ids = _target_index(flows).get(name) or []
+    if len(ids) > 1:
+        raise FlowError("%d flows are named '%s' in environment %s (ids %s); use flow_id to choose one"
+                        % (len(ids), name, client.environment_id, ", ".join(sorted(ids))))
+    return (ids[0], name) if ids else (None, name)
+
+
+def plan_present(client, sources, connection_map=None, allow_unmapped=False, substitutions=None, flow_id=None,  # pylint: disable=too-many-locals
+                 ignore_layout=False, deploy=True, enabled=None, warn=None, check_mode=False):
+    """Check every reference before anything is written; return ``(adapter, items)`` ordered in stages."""
+    if flow_id and len(sources) != 1:
+        raise FlowError("flow_id can only be used when src holds exactly one flow (it holds %d: %s)"
+                        % (len(sources), ", ".join("'%s'" % s.name for s in sources)))
+    target_flows = client.list_flows()
+    index = _target_index(target_flows)
+    instances = client.list_connector_instances()
+    remapper = Remapper(instances, connection_map, allow_unmapped, substitutions)
+    adapter = FlowAdapter(client, remapper, ignore_layout=ignore_layout, deploy=deploy, enabled=enabled, warn=warn, check_mode=check_mode)
+    adapter.names_by_source_id = {s.source_id: s.name for s in sources if s.source_id}
+    source_names = {s.name for s in sources}
+    problems = []
+    refs = {}
+    for source in sources:
+        label = "'%s' (%s)" % (source.name, source.path)
+        wanted = []
+        for node, ref in subflow_refs(source.flat):
+            name = ref_name(ref, adapter.names_by_source_id)
+            wanted.append(name)
+            if name not in source_names and not index.get(name):
+                problems.append("flow %s, node %s: subflow '%s'%s is missing from the source export and does not exist in the target environment"
+                                % (label, (node.get("data") or {}).get("id"), name,
+                                   " (id %s)" % ref.get("value") if ref.get("value") and not str(ref.get("value")).startswith("@") else ""))
+        refs[source.name] = wanted
+        if not allow_unmapped:
+            problems.extend(remapper.check_connections(source.flat, label))
+        if not flow_id and len(index.get(source.name) or []) > 1:
+            problems.append("flow %s: %d flows have this name in the target environment (ids %s); use flow_id"
+                            % (label, len(index[source.name]), ", ".join(sorted(index[source.name]))))
+    if flow_id:
+        if client.get_flow(flow_id) is None:
+            problems.append("flow_id %s: no such flow in environment %s" % (flow_id, client.environment_id))
+    if problems:
+        raise FlowError("%d problem(s) found before writing anything:\n- %s" % (len(problems), "\n- ".join(problems)))
+    stages, adapter.groups = flow_order(refs)
+    adapter.flow_ids = {name: ids[0] for name, ids in index.items() if len(ids) == 1}
+    items = []
+    for source in sources:
+        target_id = flow_id or adapter.flow_ids.get(source.name)
+        data = {"source_id": source.source_id, "id": target_id or None}   # no id: reported as null until created
+        items.append(Item(source.name, name=source.name, desired=source.flat, stage=stages[source.name], data=data, source=source.path))
+    adapter.items_by_name = {item.name: item for item in items}
+    return adapter, items
+
+
+def plan_absent(client, flow_id=None, name=None):
+    fid, fname = find_flow(client, flow_id=flow_id, name=name)
+    data = {"id": fid} if fid else {}
+    return FlowAdapter(client), [Item(fid or fname or flow_id, name=fname or name, data=data)]
 
 
 def plan_present_flow(client, params, context):

@@ -63,19 +63,18 @@ DEFAULT_THEME_IGNORE_PATHS = ("componentsVersion",)
 # are compared only when the desired document has them too.
 FLOW_KEYS = ("flowId", "metadata", "contents", "screens", "references")
 THEME_ITEM_KEY = "theme"
-
 PATH_FLOW_EXPORT = "/v2/mgmt/flow/export"
 PATH_FLOW_IMPORT = "/v2/mgmt/flow/import"
 PATH_FLOW_LIST = "/v1/mgmt/flow/list"
 PATH_FLOW_DELETE = "/v1/mgmt/flow/delete"
 PATH_THEME_EXPORT = "/v2/mgmt/theme/export"
 PATH_THEME_IMPORT = "/v2/mgmt/theme/import"
-
 _NOT_FOUND_RE = re.compile(r"\bnot\s+found\b|\bdoes\s+not\s+exist\b|\bno\s+such\b", re.IGNORECASE)
 
 
-# ---------------------------------------------------------------------------
-# connection options
+# ---------------------------------------------------------------------------------------------------
+# connection: options, error parser, client
+
 
 # The connection options documented in the ``flowops.flows.descope`` doc fragment.
 CONNECTION_SPEC = {
@@ -102,8 +101,125 @@ def base_url_for_project_id(project_id):
     return DEFAULT_BASE_URL
 
 
-# ---------------------------------------------------------------------------
-# document models (envelopes: unknown keys are allowed and kept, the raw dict is what gets written)
+def parse_descope_error(resp):
+    """Descope: ``{"errorCode", "errorDescription", "errorMessage"}``."""
+    body = json_body(resp)
+    if isinstance(body, dict) and ("errorCode" in body or "errorDescription" in body or "errorMessage" in body):
+        description = text_or_none(body.get("errorDescription"))
+        detail = text_or_none(body.get("errorMessage"))
+        if description and detail and detail != description:
+            message = "%s: %s" % (description, detail)
+        else:
+            message = description or detail
+        return text_or_none(body.get("errorCode")), message, header_request_id(resp)
+    return parse_generic_error(resp)
+
+
+class DescopeAuthError(FlowError):
+    """The management key was rejected (HTTP 401/403)."""
+
+    short = "management key rejected"
+
+
+class DescopeClient:
+    """The Descope management endpoints this collection uses, over ``HttpClient``."""
+
+    def __init__(self, project_id, management_key, base_url=None, **http_options):
+        if not project_id:
+            raise FlowError("project_id is required (or set DESCOPE_PROJECT_ID)")
+        if not management_key:
+            raise FlowError("management_key is required (or set DESCOPE_MANAGEMENT_KEY)")
+        self.project_id = project_id
+        self.base_url = (base_url or base_url_for_project_id(project_id)).rstrip("/")
+        bearer = "%s:%s" % (project_id, management_key)
+        self.secrets = (management_key, bearer)
+        self.auth_error = None
+        self.http = HttpClient(
+            PROVIDER, self.base_url,
+            headers={"Authorization": "Bearer %s" % bearer, "x-descope-project-id": project_id},
+            error_parser=parse_descope_error, secrets=self.secrets, **http_options
+        )
+
+    def close(self):
+        self.http.close()
+
+    def _call(self, path, body=None, safe_to_retry=True, not_found_is_none=False):
+        if self.auth_error is not None:
+            raise self.auth_error
+        try:
+            return self.http.json("POST", path, safe_to_retry=safe_to_retry, json=body if body is not None else {})
+        except ApiError as exc:
+            if exc.status in (401, 403):
+                self.auth_error = DescopeAuthError(
+                    "management key rejected for project %s (HTTP %s%s on %s): check project_id and management_key "
+                    "(DESCOPE_PROJECT_ID / DESCOPE_MANAGEMENT_KEY) and that the key has access to this project"
+                    % (self.project_id, exc.status, " " + exc.code if exc.code else "", path))
+                raise self.auth_error from None
+            if not_found_is_none and is_not_found(exc):
+                return None
+            raise
+
+    def export_flow(self, flow_id):
+        """The v2 exported flow, or None when the flow does not exist."""
+        body = self._call(PATH_FLOW_EXPORT, {"flowId": flow_id}, not_found_is_none=True)
+        if body is None:
+            return None
+        flow = body.get("flow") if isinstance(body, dict) else None
+        if not isinstance(flow, dict):
+            raise FlowError("descope flow %r: the export response has no 'flow' object" % flow_id)
+        return flow
+
+    def import_flow(self, flow, safe_to_retry=True):
+        self._call(PATH_FLOW_IMPORT, {"flow": flow}, safe_to_retry=safe_to_retry)
+
+    def list_flows(self, ids=None):
+        body = self._call(PATH_FLOW_LIST, {"ids": list(ids)} if ids else {})
+        flows = body.get("flows") if isinstance(body, dict) else None
+        if not isinstance(flows, list):
+            raise FlowError("descope: the flow list response has no 'flows' list")
+        flows = [f for f in flows if isinstance(f, dict)]
+        if ids:
+            wanted = set(ids)
+            flows = [f for f in flows if f.get("id") in wanted]
+        return flows
+
+    def delete_flows(self, ids):
+        self._call(PATH_FLOW_DELETE, {"ids": list(ids)})
+
+    def export_theme(self):
+        body = self._call(PATH_THEME_EXPORT, {})
+        theme = body.get("theme") if isinstance(body, dict) else None
+        if not isinstance(theme, dict):
+            raise FlowError("descope: the theme export response has no 'theme' object")
+        return theme
+
+    def import_theme(self, theme):
+        self._call(PATH_THEME_IMPORT, {"theme": theme})
+
+
+def is_not_found(exc):
+    """Whether an export error means "this flow does not exist".
+
+    The emulator answers 404; the real API's status and code are not published (reference section 10), so a
+    404, or a 400 whose description says "not found"/"does not exist", counts as absent.
+    """
+    if exc.status == 404:
+        return True
+    return exc.status == 400 and bool(_NOT_FOUND_RE.search(exc.message or ""))
+
+
+def client_from_params(params, http_options, on_secret=None):
+    """A ``DescopeClient`` from the module parameters and ``_options.http_options()``; its secrets go to ``on_secret``."""
+    client = DescopeClient(params["project_id"], params["management_key"], params.get("base_url"), **http_options)
+    for secret in client.secrets:
+        if on_secret is not None:
+            on_secret(secret)
+    return client
+
+
+# ---------------------------------------------------------------------------------------------------
+# documents: envelope models and loading
+
 
 class FlowDocument(Envelope):
     """A v2 exported flow (reference section 2.1)."""
@@ -122,9 +238,6 @@ class ThemeDocument(Envelope):
     componentsVersion: Optional[str] = None  # noqa: N815  pylint: disable=invalid-name
     references: Optional[Dict[str, Any]] = None
 
-
-# ---------------------------------------------------------------------------
-# normalisation
 
 def omit_empty(value):
     """descopecli's ``OmitEmpty`` (reference section 5.4), in place. Returns True when ``value`` is empty.
@@ -203,9 +316,6 @@ def normalise_theme(doc, ignore_paths=DEFAULT_THEME_IGNORE_PATHS, desired=None):
         out["styles"] = {key: value for key, value in styles.items() if key in desired["styles"]}
     return out
 
-
-# ---------------------------------------------------------------------------
-# input documents
 
 def check_flow_id(flow_id, what="flow_id"):
     """Reject ids that are not ``^[A-Za-z0-9_-]+$`` (no path separators, no ``..``)."""
@@ -327,127 +437,58 @@ def check_deletable(flow_ids):
     return flow_ids
 
 
-# ---------------------------------------------------------------------------
-# client
-
-def parse_descope_error(resp):
-    """Descope: ``{"errorCode", "errorDescription", "errorMessage"}``."""
-    body = json_body(resp)
-    if isinstance(body, dict) and ("errorCode" in body or "errorDescription" in body or "errorMessage" in body):
-        description = text_or_none(body.get("errorDescription"))
-        detail = text_or_none(body.get("errorMessage"))
-        if description and detail and detail != description:
-            message = "%s: %s" % (description, detail)
-        else:
-            message = description or detail
-        return text_or_none(body.get("errorCode")), message, header_request_id(resp)
-    return parse_generic_error(resp)
+def flow_items(desired):
+    """Engine items from ``desired_flows()`` output."""
+    items = []
+    for flow_id, doc, source in desired:
+        metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        items.append(Item(flow_id, name=metadata.get("name") or None, desired=doc, source=source))
+    return items
 
 
-class DescopeAuthError(FlowError):
-    """The management key was rejected (HTTP 401/403)."""
-
-    short = "management key rejected"
-
-
-class DescopeClient:
-    """The Descope management endpoints this collection uses, over ``HttpClient``."""
-
-    def __init__(self, project_id, management_key, base_url=None, **http_options):
-        if not project_id:
-            raise FlowError("project_id is required (or set DESCOPE_PROJECT_ID)")
-        if not management_key:
-            raise FlowError("management_key is required (or set DESCOPE_MANAGEMENT_KEY)")
-        self.project_id = project_id
-        self.base_url = (base_url or base_url_for_project_id(project_id)).rstrip("/")
-        bearer = "%s:%s" % (project_id, management_key)
-        self.secrets = (management_key, bearer)
-        self.auth_error = None
-        self.http = HttpClient(
-            PROVIDER, self.base_url,
-            headers={"Authorization": "Bearer %s" % bearer, "x-descope-project-id": project_id},
-            error_parser=parse_descope_error, secrets=self.secrets, **http_options
-        )
-
-    def close(self):
-        self.http.close()
-
-    def _call(self, path, body=None, safe_to_retry=True, not_found_is_none=False):
-        if self.auth_error is not None:
-            raise self.auth_error
-        try:
-            return self.http.json("POST", path, safe_to_retry=safe_to_retry, json=body if body is not None else {})
-        except ApiError as exc:
-            if exc.status in (401, 403):
-                self.auth_error = DescopeAuthError(
-                    "management key rejected for project %s (HTTP %s%s on %s): check project_id and management_key "
-                    "(DESCOPE_PROJECT_ID / DESCOPE_MANAGEMENT_KEY) and that the key has access to this project"
-                    % (self.project_id, exc.status, " " + exc.code if exc.code else "", path))
-                raise self.auth_error from None
-            if not_found_is_none and is_not_found(exc):
-                return None
-            raise
-
-    def export_flow(self, flow_id):
-        """The v2 exported flow, or None when the flow does not exist."""
-        body = self._call(PATH_FLOW_EXPORT, {"flowId": flow_id}, not_found_is_none=True)
-        if body is None:
-            return None
-        flow = body.get("flow") if isinstance(body, dict) else None
-        if not isinstance(flow, dict):
-            raise FlowError("descope flow %r: the export response has no 'flow' object" % flow_id)
-        return flow
-
-    def import_flow(self, flow, safe_to_retry=True):
-        self._call(PATH_FLOW_IMPORT, {"flow": flow}, safe_to_retry=safe_to_retry)
-
-    def list_flows(self, ids=None):
-        body = self._call(PATH_FLOW_LIST, {"ids": list(ids)} if ids else {})
-        flows = body.get("flows") if isinstance(body, dict) else None
-        if not isinstance(flows, list):
-            raise FlowError("descope: the flow list response has no 'flows' list")
-        flows = [f for f in flows if isinstance(f, dict)]
-        if ids:
-            wanted = set(ids)
-            flows = [f for f in flows if f.get("id") in wanted]
-        return flows
-
-    def delete_flows(self, ids):
-        self._call(PATH_FLOW_DELETE, {"ids": list(ids)})
-
-    def export_theme(self):
-        body = self._call(PATH_THEME_EXPORT, {})
-        theme = body.get("theme") if isinstance(body, dict) else None
-        if not isinstance(theme, dict):
-            raise FlowError("descope: the theme export response has no 'theme' object")
-        return theme
-
-    def import_theme(self, theme):
-        self._call(PATH_THEME_IMPORT, {"theme": theme})
+def export_file_content(doc, kind="flow"):
+    """The bytes ``descope flow|theme export`` writes for ``doc`` (Go's MarshalIndent: HTML-escaped)."""
+    doc = canonical_flow(doc) if kind == "flow" else canonical_theme(doc)
+    return dumps(doc, html_escape=True).encode("utf-8")
 
 
-def is_not_found(exc):
-    """Whether an export error means "this flow does not exist".
+class ExportFiles:
+    """``files_for`` for ``Engine.export``: one file, or ``<dest>/<flowId>.json`` per flow.
 
-    The emulator answers 404; the real API's status and code are not published (reference section 10), so a
-    404, or a 400 whose description says "not found"/"does not exist", counts as absent.
+    The content is HTML-escaped like Go's ``json.MarshalIndent`` (so it is passed to the engine as bytes;
+    the engine makes the file diffs).
     """
-    if exc.status == 404:
-        return True
-    return exc.status == 400 and bool(_NOT_FOUND_RE.search(exc.message or ""))
+
+    def __init__(self, dest, single_file=False, kind="flow"):
+        self.dest = dest
+        self.single_file = single_file
+        self.kind = kind
+
+    def path_for(self, item):
+        if self.single_file:
+            return self.dest
+        return safe_join(self.dest, check_flow_id(item.key) + ".json", strict=True)
+
+    def __call__(self, item, current):
+        path = self.path_for(item)
+        return [(path, export_file_content(current, self.kind))]
 
 
-def client_from_params(params, http_options, on_secret=None):
-    """A ``DescopeClient`` from the module parameters and ``_options.http_options()``; its secrets go to ``on_secret``."""
-    client = DescopeClient(params["project_id"], params["management_key"], params.get("base_url"), **http_options)
-    for secret in client.secrets:
-        if on_secret is not None:
-            on_secret(secret)
-    return client
+def resolve_export_ids(client, flow_ids):
+    """``['all']`` -> every flow id from the list call (sorted); otherwise the validated ids."""
+    if list(flow_ids) == ["all"]:
+        ids = sorted(str(f.get("id")) for f in client.list_flows() if f.get("id"))
+        for flow_id in ids:
+            check_flow_id(flow_id, "flow id from the list")
+        return ids
+    for flow_id in flow_ids:
+        check_flow_id(flow_id)
+    return list(dict.fromkeys(flow_ids))
 
 
-# ---------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------
 # adapters
+
 
 class _DescopeAdapter(Adapter):
     """What the flow and theme adapters share: the client, the ignored paths, masking of the key."""
@@ -523,56 +564,8 @@ class DescopeThemeAdapter(_DescopeAdapter):
         raise FlowError("a Descope theme cannot be deleted")
 
 
-# ---------------------------------------------------------------------------
-# helpers used by the modules
-
-def flow_items(desired):
-    """Engine items from ``desired_flows()`` output."""
-    items = []
-    for flow_id, doc, source in desired:
-        metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-        items.append(Item(flow_id, name=metadata.get("name") or None, desired=doc, source=source))
-    return items
-
-
-def export_file_content(doc, kind="flow"):
-    """The bytes ``descope flow|theme export`` writes for ``doc`` (Go's MarshalIndent: HTML-escaped)."""
-    doc = canonical_flow(doc) if kind == "flow" else canonical_theme(doc)
-    return dumps(doc, html_escape=True).encode("utf-8")
-
-
-class ExportFiles:
-    """``files_for`` for ``Engine.export``: one file, or ``<dest>/<flowId>.json`` per flow.
-
-    The content is HTML-escaped like Go's ``json.MarshalIndent`` (so it is passed to the engine as bytes;
-    the engine makes the file diffs).
-    """
-
-    def __init__(self, dest, single_file=False, kind="flow"):
-        self.dest = dest
-        self.single_file = single_file
-        self.kind = kind
-
-    def path_for(self, item):
-        if self.single_file:
-            return self.dest
-        return safe_join(self.dest, check_flow_id(item.key) + ".json", strict=True)
-
-    def __call__(self, item, current):
-        path = self.path_for(item)
-        return [(path, export_file_content(current, self.kind))]
-
-
-def resolve_export_ids(client, flow_ids):
-    """``['all']`` -> every flow id from the list call (sorted); otherwise the validated ids."""
-    if list(flow_ids) == ["all"]:
-        ids = sorted(str(f.get("id")) for f in client.list_flows() if f.get("id"))
-        for flow_id in ids:
-            check_flow_id(flow_id, "flow id from the list")
-        return ids
-    for flow_id in flow_ids:
-        check_flow_id(flow_id)
-    return list(dict.fromkeys(flow_ids))
+# ---------------------------------------------------------------------------------------------------
+# plans: one per module state, (client, params, context) -> Plan (or the result dict of an info module)
 
 
 def list_flows_info(client, flow_ids=None, include_content=False, parallel=4):
@@ -601,9 +594,6 @@ def list_flows_info(client, flow_ids=None, include_content=False, parallel=4):
             flow["fingerprint"] = digest
     return flows
 
-
-# ---------------------------------------------------------------------------
-# plans: one per module state, (client, params, context) -> Plan (or the result dict of an info module)
 
 def _single_file(dest, ids, requested):
     if requested == ["all"] or len(ids) != 1:

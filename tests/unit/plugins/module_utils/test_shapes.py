@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ansible_collections.flowops.flows.plugins.module_utils import _davinci_remap, _descope, _koreai
+from ansible_collections.flowops.flows.plugins.module_utils import _davinci_documents, _descope, _koreai, _koreai_documents
 from ansible_collections.flowops.flows.plugins.module_utils._davinci import load_sources
 from ansible_collections.flowops.flows.plugins.module_utils._shapes import SHAPES, foreign, identify, refusal, refuse
 from ansible_collections.flowops.flows.plugins.module_utils._sync import FlowError
@@ -104,8 +104,8 @@ def test_descope_refuses_foreign_files(tmp_path, doc):
 def test_davinci_refuses_foreign_files(tmp_path, doc):
     src = tmp_path / "x.json"
     src.write_text(json.dumps(doc))
-    with pytest.raises(_davinci_remap.RemapError) as exc:
-        _davinci_remap.detect_format(doc)
+    with pytest.raises(_davinci_documents.RemapError) as exc:
+        _davinci_documents.detect_format(doc)
     assert str(exc.value) == foreign(doc, "davinci")
     with pytest.raises(FlowError, match=r"x\.json: this looks like"):
         load_sources(str(src))
@@ -115,8 +115,8 @@ def test_davinci_refuses_foreign_files(tmp_path, doc):
 def test_koreai_refuses_foreign_files(tmp_path, doc):
     docs = {"flow_definition": doc, "app_definition": {}, "env_variables": []}
     for key, value in docs.items():
-        (tmp_path / _koreai.FILE_OF[key]).write_text(json.dumps(value))
-    with pytest.raises(_koreai.PackageError) as exc:
+        (tmp_path / _koreai_documents.FILE_OF[key]).write_text(json.dumps(value))
+    with pytest.raises(_koreai_documents.PackageError) as exc:
         _koreai.load_package(str(tmp_path))
     assert str(exc.value).startswith("%s: this looks like " % (tmp_path / "flow_definition.json"))
 
@@ -127,7 +127,7 @@ def test_each_provider_accepts_its_own_files(tmp_path):
     assert _descope.desired_flows(src=str(src))[0][0] == "sign-in"
     assert _descope.desired_theme(theme=DESCOPE_THEME)[0] == DESCOPE_THEME["theme"]
     for doc in (DAVINCI_LEGACY, DAVINCI_MULTI, DAVINCI_API):
-        assert _davinci_remap.detect_format(doc) in ("legacy", "legacy-multi", "api")
+        assert _davinci_documents.detect_format(doc) in ("legacy", "legacy-multi", "api")
     for key, value in {"flow_definition": KOREAI_WORKFLOW, "app_definition": {}, "env_variables": []}.items():
-        (tmp_path / _koreai.FILE_OF[key]).write_text(json.dumps(value))
+        (tmp_path / _koreai_documents.FILE_OF[key]).write_text(json.dumps(value))
     assert _koreai.load_package(str(tmp_path))["flow_definition"] == KOREAI_WORKFLOW

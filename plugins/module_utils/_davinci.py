@@ -22,14 +22,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     safe_join,
     safe_name,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._http import (
-    ApiError,
-    HttpClient,
-    header_request_id,
-    json_body,
-    parse_generic_error,
-    text_or_none,
-)
+from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
@@ -76,31 +69,30 @@ CONNECTION_SPEC = {
 }
 
 
-def parse_pingone_error(resp):
+@error_parser
+def parse_pingone_error(body):
     """PingOne platform ``{id, code, message, details[]}`` or OAuth ``{error, error_description}``."""
-    body = json_body(resp)
-    if isinstance(body, dict):
-        if "error" in body and isinstance(body.get("error"), str):
-            return text_or_none(body["error"]), text_or_none(body.get("error_description")), header_request_id(resp)
-        if "code" in body or "message" in body:
-            message = text_or_none(body.get("message"))
-            parts = []
-            details = body.get("details")
-            for detail in details if isinstance(details, list) else ():
-                if not isinstance(detail, dict):
-                    continue
-                item = text_or_none(detail.get("message")) or ""
-                if detail.get("target"):
-                    item = "%s: %s" % (detail["target"], item) if item else str(detail["target"])
-                if detail.get("code"):
-                    item = "%s (%s)" % (item, detail["code"]) if item else str(detail["code"])
-                if item:
-                    parts.append(item)
-            if parts:
-                message = "%s [%s]" % (message or "", "; ".join(parts))
-                message = message.strip()
-            return text_or_none(body.get("code")), message, text_or_none(body.get("id")) or header_request_id(resp)
-    return parse_generic_error(resp)
+    if "error" in body and isinstance(body.get("error"), str):
+        return text_or_none(body["error"]), text_or_none(body.get("error_description")), None
+    if "code" not in body and "message" not in body:
+        return None
+    message = text_or_none(body.get("message"))
+    parts = []
+    details = body.get("details")
+    for detail in details if isinstance(details, list) else ():
+        if not isinstance(detail, dict):
+            continue
+        item = text_or_none(detail.get("message")) or ""
+        if detail.get("target"):
+            item = "%s: %s" % (detail["target"], item) if item else str(detail["target"])
+        if detail.get("code"):
+            item = "%s (%s)" % (item, detail["code"]) if item else str(detail["code"])
+        if item:
+            parts.append(item)
+    if parts:
+        message = "%s [%s]" % (message or "", "; ".join(parts))
+        message = message.strip()
+    return text_or_none(body.get("code")), message, text_or_none(body.get("id"))
 
 
 def urls_for(region=None, api_url=None, auth_url=None):

@@ -37,14 +37,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     safe_join,
     strip_paths,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._http import (
-    ApiError,
-    HttpClient,
-    header_request_id,
-    json_body,
-    parse_generic_error,
-    text_or_none,
-)
+from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
 from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
@@ -101,18 +94,18 @@ def base_url_for_project_id(project_id):
     return DEFAULT_BASE_URL
 
 
-def parse_descope_error(resp):
+@error_parser
+def parse_descope_error(body):
     """Descope: ``{"errorCode", "errorDescription", "errorMessage"}``."""
-    body = json_body(resp)
-    if isinstance(body, dict) and ("errorCode" in body or "errorDescription" in body or "errorMessage" in body):
-        description = text_or_none(body.get("errorDescription"))
-        detail = text_or_none(body.get("errorMessage"))
-        if description and detail and detail != description:
-            message = "%s: %s" % (description, detail)
-        else:
-            message = description or detail
-        return text_or_none(body.get("errorCode")), message, header_request_id(resp)
-    return parse_generic_error(resp)
+    if not ("errorCode" in body or "errorDescription" in body or "errorMessage" in body):
+        return None
+    description = text_or_none(body.get("errorDescription"))
+    detail = text_or_none(body.get("errorMessage"))
+    if description and detail and detail != description:
+        message = "%s: %s" % (description, detail)
+    else:
+        message = description or detail
+    return text_or_none(body.get("errorCode")), message, None
 
 
 class DescopeAuthError(FlowError):
@@ -336,22 +329,23 @@ def _refuse_other_shape(doc, source, kind):
     refuse(doc, PROVIDER, source, accept=(kind,), what="a Descope %s" % ("v2 flow export" if kind == "flow" else "theme export"), error=FlowError)
 
 
+def _load_document(doc, source, kind, model, what):
+    """Refuse a foreign file, unwrap the ``{"<kind>": {...}}`` export envelope, validate; return the raw dict."""
+    _refuse_other_shape(doc, source, kind)
+    doc = _unwrap(doc, kind)
+    _refuse_other_shape(doc, source, kind)
+    validate(model, doc, source, what)
+    return doc
+
+
 def load_flow_document(doc, source):
     """Validate a v2 flow document (or a ``{"flow": {...}}`` envelope); return the raw flow dict."""
-    _refuse_other_shape(doc, source, "flow")
-    doc = _unwrap(doc, "flow")
-    _refuse_other_shape(doc, source, "flow")
-    validate(FlowDocument, doc, source, "Descope v2 flow export (expected the keys metadata and contents)")
-    return doc
+    return _load_document(doc, source, "flow", FlowDocument, "Descope v2 flow export (expected the keys metadata and contents)")
 
 
 def load_theme_document(doc, source):
     """Validate a v2 theme document (or a ``{"theme": {...}}`` envelope); return the raw theme dict."""
-    _refuse_other_shape(doc, source, "theme")
-    doc = _unwrap(doc, "theme")
-    _refuse_other_shape(doc, source, "theme")
-    validate(ThemeDocument, doc, source, "Descope v2 theme export (expected styles: {styleId: {...}})")
-    return doc
+    return _load_document(doc, source, "theme", ThemeDocument, "Descope v2 theme export (expected styles: {styleId: {...}})")
 
 
 def _json_files(directory):

@@ -73,9 +73,8 @@ __all__ = [
     "RateLimiter",
     "HttpClient",
     "parse_generic_error",
-    "json_body",
+    "error_parser",
     "text_or_none",
-    "header_request_id",
     "DEFAULT_RETRY_STATUSES",
     "DEFAULT_UNSAFE_RETRY_STATUSES",
 ]
@@ -211,6 +210,25 @@ def parse_generic_error(resp):
         if message or code:
             return code, message, text_or_none(body.get("requestId") or body.get("request_id")) or header_request_id(resp)
     return None, _snippet(resp), header_request_id(resp)
+
+
+def error_parser(parse_body):
+    """Make an ``HttpClient`` error parser from ``parse_body(body) -> (code, message, request_id)`` or None.
+
+    ``parse_body`` gets the JSON error body when it is an object and recognises its provider's shape; when it
+    returns None (or the body is not a JSON object) the generic parser answers. A missing request id is taken
+    from the response headers.
+    """
+    def parse(resp):
+        body = json_body(resp)
+        parts = parse_body(body) if isinstance(body, dict) else None
+        if parts is None:
+            return parse_generic_error(resp)
+        code, message, request_id = parts
+        return code, message, request_id or header_request_id(resp)
+    parse.__doc__ = parse_body.__doc__
+    parse.__name__ = parse_body.__name__
+    return parse
 
 
 # ---------------------------------------------------------------------------

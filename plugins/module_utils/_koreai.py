@@ -47,14 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 from ansible_collections.flowops.flows.plugins.module_utils._document import dumps, fingerprint, safe_name
-from ansible_collections.flowops.flows.plugins.module_utils._http import (
-    ApiError,
-    HttpClient,
-    header_request_id,
-    json_body,
-    parse_generic_error,
-    text_or_none,
-)
+from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents import (
     DOC_KEYS,
     FILE_OF,
@@ -101,22 +94,22 @@ CONNECTION_SPEC = {
 }
 
 
-def parse_koreai_error(resp):
+@error_parser
+def parse_koreai_error(body):
     """Kore.ai XO ``{"errors": [{"msg", "code"}]}`` or ``{"message"}``."""
-    body = json_body(resp)
-    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
-        messages, code = [], None
-        for item in body["errors"]:
-            if isinstance(item, dict):
-                if code is None and item.get("code") is not None:
-                    code = text_or_none(item.get("code"))
-                msg = text_or_none(item.get("msg") or item.get("message"))
-                if msg:
-                    messages.append(msg)
-            elif item:
-                messages.append(str(item))
-        return code, "; ".join(messages) or None, header_request_id(resp)
-    return parse_generic_error(resp)
+    if not (isinstance(body.get("errors"), list) and body["errors"]):
+        return None
+    messages, code = [], None
+    for item in body["errors"]:
+        if isinstance(item, dict):
+            if code is None and item.get("code") is not None:
+                code = text_or_none(item.get("code"))
+            msg = text_or_none(item.get("msg") or item.get("message"))
+            if msg:
+                messages.append(msg)
+        elif item:
+            messages.append(str(item))
+    return code, "; ".join(messages) or None, None
 
 
 class KoreaiJobError(FlowError):

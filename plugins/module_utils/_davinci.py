@@ -4,7 +4,7 @@
 """PingOne DaVinci provider: API client with token handling, document models, and the reconcile adapters.
 
 Private to this collection. Reference: the project's shared/reference/davinci.md (section numbers below).
-Document formats, normalisation and remapping live in ``_davinci_remap``.
+Document formats, normalisation and remapping live in ``_davinci_documents``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     safe_join,
     safe_name,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, parse_pingone_error
+from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
-from ansible_collections.flowops.flows.plugins.module_utils._module import env
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item
-from ansible_collections.flowops.flows.plugins.module_utils._davinci_remap import (
+from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
+from ansible_collections.flowops.flows.plugins.module_utils._davinci_documents import (
     SELF,
     RemapError,
     Remapper,
@@ -52,6 +52,11 @@ VARIABLE_TYPES = ("boolean", "number", "object", "secret", "string")
 POLICY_MARKER = "Flow Policy"
 REAUTH_DEDUP_SECONDS = 1.0
 
+
+# ---------------------------------------------------------------------------------------------------
+# connection: options, error parser, client
+
+
 CONNECTION_SPEC = {
     "environment_id": {"type": "str", "required": True, "fallback": env("PINGONE_ENVIRONMENT_ID")},
     "client_id": {"type": "str", "required": True, "fallback": env("PINGONE_CLIENT_ID")},
@@ -64,40 +69,30 @@ CONNECTION_SPEC = {
 }
 
 
-# ---------------------------------------------------------------------------------------------- models
-
-
-class NodeData(Envelope):
-    id: str
-
-
-class GraphNode(Envelope):
-    data: NodeData
-
-
-class GraphElements(Envelope):
-    nodes: t.List[GraphNode] = []
-    edges: t.Optional[t.List[t.Dict[str, t.Any]]] = None
-
-
-class GraphData(Envelope):
-    elements: GraphElements
-
-
-class FlowVariable(Envelope):
-    name: str
-
-
-class FlowDocument(Envelope):
-    """The envelope of one flat flow (portable file, or one flow of an API/legacy export)."""
-
-    name: str
-    graphData: GraphData  # pylint: disable=invalid-name  # the vendor's key
-    settings: t.Optional[t.Dict[str, t.Any]] = None
-    variables: t.Optional[t.List[FlowVariable]] = None
-
-
-# ---------------------------------------------------------------------------------------------- client
+@error_parser
+def parse_pingone_error(body):
+    """PingOne platform ``{id, code, message, details[]}`` or OAuth ``{error, error_description}``."""
+    if "error" in body and isinstance(body.get("error"), str):
+        return text_or_none(body["error"]), text_or_none(body.get("error_description")), None
+    if "code" not in body and "message" not in body:
+        return None
+    message = text_or_none(body.get("message"))
+    parts = []
+    details = body.get("details")
+    for detail in details if isinstance(details, list) else ():
+        if not isinstance(detail, dict):
+            continue
+        item = text_or_none(detail.get("message")) or ""
+        if detail.get("target"):
+            item = "%s: %s" % (detail["target"], item) if item else str(detail["target"])
+        if detail.get("code"):
+            item = "%s (%s)" % (item, detail["code"]) if item else str(detail["code"])
+        if item:
+            parts.append(item)
+    if parts:
+        message = "%s [%s]" % (message or "", "; ".join(parts))
+        message = message.strip()
+    return text_or_none(body.get("code")), message, text_or_none(body.get("id"))
 
 
 def urls_for(region=None, api_url=None, auth_url=None):
@@ -266,18 +261,48 @@ class DaVinciClient:
                 raise
 
 
-def client_from_params(flow_module):
-    """A DaVinciClient from the module's connection and common options."""
-    params = flow_module.params
+def client_from_params(params, http_options, on_secret=None):
+    """A ``DaVinciClient`` from the module parameters and ``_options.http_options()``; the access token goes to ``on_secret``."""
     return DaVinciClient(
         params["environment_id"], params["client_id"], params["client_secret"],
         worker_environment_id=params.get("worker_environment_id"), region=params.get("region"),
         api_url=params.get("api_url"), auth_url=params.get("auth_url"),
         token_auth_method=params.get("token_auth_method") or "client_secret_basic",
-        on_secret=flow_module.add_secret, **flow_module.http_options())
+        on_secret=on_secret, **http_options)
 
 
-# ---------------------------------------------------------------------------------------------- sources
+# ---------------------------------------------------------------------------------------------------
+# documents: envelope models and loading
+
+
+class NodeData(Envelope):
+    id: str
+
+
+class GraphNode(Envelope):
+    data: NodeData
+
+
+class GraphElements(Envelope):
+    nodes: t.List[GraphNode] = []
+    edges: t.Optional[t.List[t.Dict[str, t.Any]]] = None
+
+
+class GraphData(Envelope):
+    elements: GraphElements
+
+
+class FlowVariable(Envelope):
+    name: str
+
+
+class FlowDocument(Envelope):
+    """The envelope of one flat flow (portable file, or one flow of an API/legacy export)."""
+
+    name: str
+    graphData: GraphData  # pylint: disable=invalid-name  # the vendor's key
+    settings: t.Optional[t.Dict[str, t.Any]] = None
+    variables: t.Optional[t.List[FlowVariable]] = None
 
 
 class SourceFlow:  # pylint: disable=too-few-public-methods
@@ -332,7 +357,34 @@ def load_sources(src):
     return unique
 
 
-# ---------------------------------------------------------------------------------------------- variables
+def mask_flow(doc):
+    """A copy with the values of secret variables masked."""
+    if not isinstance(doc, dict):
+        return doc
+    out = copy.deepcopy(doc)
+    for var in out.get("variables") or []:
+        if isinstance(var, dict):
+            fields = var.get("fields")
+            if isinstance(fields, dict) and fields.get("type") == "secret" and fields.get("value") not in (None, ""):
+                fields["value"] = "********"
+            if var.get("dataType") == "secret" and var.get("value") not in (None, ""):
+                var["value"] = "********"
+    return out
+
+
+def flow_summary(flow):
+    return {"id": flow.get("id"), "name": flow.get("name"), "description": flow.get("description"),
+            "current_version": flow.get("currentVersion"), "published_version": flow.get("publishedVersion"),
+            "enabled": flow.get("enabled"), "trigger": flow.get("trigger")}
+
+
+def version_summary(version):
+    return {"version": version.get("version"), "alias": version.get("alias"), "created_at": version.get("createdAt"),
+            "updated_at": version.get("updatedAt"), "deployed_at": version.get("deployedAt")}
+
+
+# ---------------------------------------------------------------------------------------------------
+# adapters
 
 
 def _store_key(var):
@@ -384,9 +436,6 @@ def variable_body_from_item(var, flow_id):
     if context == "flow":
         body["flow"] = {"id": flow_id}
     return body
-
-
-# ---------------------------------------------------------------------------------------------- flow adapter
 
 
 class FlowAdapter(Adapter):
@@ -475,6 +524,8 @@ class FlowAdapter(Adapter):
     def update(self, item, desired, current):
         fid = item.data["id"]
         self.client.replace_flow(fid, write_body(desired, keep_settings_from=current))
+        if item.data.get("placeholder"):
+            item.data["placeholder_filled"] = True   # created empty first to break a subflow reference cycle
         if desired.get("name") and desired["name"] != item.name:
             with self._lock:
                 self.flow_ids[desired["name"]] = fid
@@ -531,8 +582,11 @@ class FlowAdapter(Adapter):
 
     def result_fields(self, item, current):
         current = current or {}
-        return {"version": current.get("currentVersion"), "published_version": current.get("publishedVersion"),
-                "enabled": current.get("enabled"), "source_file": item.source}
+        fields = {"version": current.get("currentVersion"), "published_version": current.get("publishedVersion"),
+                  "enabled": current.get("enabled"), "source_file": item.source}
+        if item.data.get("placeholder_filled"):
+            fields["action"] = "created"   # this run created the flow (empty, then filled in)
+        return fields
 
     def backup_name(self, item):
         return safe_name(str(item.name or item.key)) + ".json"
@@ -588,102 +642,6 @@ class FlowAdapter(Adapter):
                 wrote = True
         if wrote:
             self.variables.invalidate()
-
-
-def mask_flow(doc):
-    """A copy with the values of secret variables masked."""
-    if not isinstance(doc, dict):
-        return doc
-    out = copy.deepcopy(doc)
-    for var in out.get("variables") or []:
-        if isinstance(var, dict):
-            fields = var.get("fields")
-            if isinstance(fields, dict) and fields.get("type") == "secret" and fields.get("value") not in (None, ""):
-                fields["value"] = "********"
-            if var.get("dataType") == "secret" and var.get("value") not in (None, ""):
-                var["value"] = "********"
-    return out
-
-
-# ---------------------------------------------------------------------------------------------- planning
-
-
-def _target_index(flows):
-    index = {}
-    for flow in flows:
-        index.setdefault(flow.get("name"), []).append(flow.get("id"))
-    return index
-
-
-def find_flow(client, flow_id=None, name=None, flows=None):
-    """``(id, name)`` of one target flow by id or exact name; ``(None, name)`` when absent. Two flows with the name: error."""
-    if flow_id:
-        flow = client.get_flow(flow_id)
-        return (flow_id, flow.get("name")) if flow else (None, name)
-    flows = client.list_flows() if flows is None else flows
-    ids = _target_index(flows).get(name) or []
-    if len(ids) > 1:
-        raise FlowError("%d flows are named '%s' in environment %s (ids %s); use flow_id to choose one"
-                        % (len(ids), name, client.environment_id, ", ".join(sorted(ids))))
-    return (ids[0], name) if ids else (None, name)
-
-
-def plan_present(client, sources, connection_map=None, allow_unmapped=False, substitutions=None, flow_id=None,  # pylint: disable=too-many-locals
-                 ignore_layout=False, deploy=True, enabled=None, warn=None, check_mode=False):
-    """Check every reference before anything is written; return ``(adapter, items)`` ordered in stages."""
-    if flow_id and len(sources) != 1:
-        raise FlowError("flow_id can only be used when src holds exactly one flow (it holds %d: %s)"
-                        % (len(sources), ", ".join("'%s'" % s.name for s in sources)))
-    target_flows = client.list_flows()
-    index = _target_index(target_flows)
-    instances = client.list_connector_instances()
-    remapper = Remapper(instances, connection_map, allow_unmapped, substitutions)
-    adapter = FlowAdapter(client, remapper, ignore_layout=ignore_layout, deploy=deploy, enabled=enabled, warn=warn, check_mode=check_mode)
-    adapter.names_by_source_id = {s.source_id: s.name for s in sources if s.source_id}
-    source_names = {s.name for s in sources}
-    problems = []
-    refs = {}
-    for source in sources:
-        label = "'%s' (%s)" % (source.name, source.path)
-        wanted = []
-        for node, ref in subflow_refs(source.flat):
-            name = ref_name(ref, adapter.names_by_source_id)
-            wanted.append(name)
-            if name not in source_names and not index.get(name):
-                problems.append("flow %s, node %s: subflow '%s'%s is missing from the source export and does not exist in the target environment"
-                                % (label, (node.get("data") or {}).get("id"), name,
-                                   " (id %s)" % ref.get("value") if ref.get("value") and not str(ref.get("value")).startswith("@") else ""))
-        refs[source.name] = wanted
-        if not allow_unmapped:
-            problems.extend(remapper.check_connections(source.flat, label))
-        if not flow_id and len(index.get(source.name) or []) > 1:
-            problems.append("flow %s: %d flows have this name in the target environment (ids %s); use flow_id"
-                            % (label, len(index[source.name]), ", ".join(sorted(index[source.name]))))
-    if flow_id:
-        if client.get_flow(flow_id) is None:
-            problems.append("flow_id %s: no such flow in environment %s" % (flow_id, client.environment_id))
-    if problems:
-        raise FlowError("%d problem(s) found before writing anything:\n- %s" % (len(problems), "\n- ".join(problems)))
-    stages, adapter.groups = flow_order(refs)
-    adapter.flow_ids = {name: ids[0] for name, ids in index.items() if len(ids) == 1}
-    items = []
-    for source in sources:
-        target_id = flow_id or adapter.flow_ids.get(source.name)
-        data = {"source_id": source.source_id}
-        if target_id:
-            data["id"] = target_id
-        items.append(Item(source.name, name=source.name, desired=source.flat, stage=stages[source.name], data=data, source=source.path))
-    adapter.items_by_name = {item.name: item for item in items}
-    return adapter, items
-
-
-def plan_absent(client, flow_id=None, name=None):
-    fid, fname = find_flow(client, flow_id=flow_id, name=name)
-    data = {"id": fid} if fid else {}
-    return FlowAdapter(client), [Item(fid or fname or flow_id, name=fname or name, data=data)]
-
-
-# ---------------------------------------------------------------------------------------------- export
 
 
 class ExportAdapter(Adapter):
@@ -793,23 +751,6 @@ class ExportAdapter(Adapter):
         return mask_flow(doc)
 
 
-# ---------------------------------------------------------------------------------------------- info
-
-
-def flow_summary(flow):
-    return {"id": flow.get("id"), "name": flow.get("name"), "description": flow.get("description"),
-            "current_version": flow.get("currentVersion"), "published_version": flow.get("publishedVersion"),
-            "enabled": flow.get("enabled"), "trigger": flow.get("trigger")}
-
-
-def version_summary(version):
-    return {"version": version.get("version"), "alias": version.get("alias"), "created_at": version.get("createdAt"),
-            "updated_at": version.get("updatedAt"), "deployed_at": version.get("deployedAt")}
-
-
-# ---------------------------------------------------------------------------------------------- variable adapter
-
-
 class VariableAdapter(Adapter):
     """One DaVinci variable identified by (name, context, flow)."""
 
@@ -912,8 +853,182 @@ def typed_value(dtype, value):
     return value
 
 
+# ---------------------------------------------------------------------------------------------------
+# plans: one per module state, (client, params, context) -> Plan (or the result dict of an info module)
+
+
+def _target_index(flows):
+    index = {}
+    for flow in flows:
+        index.setdefault(flow.get("name"), []).append(flow.get("id"))
+    return index
+
+
+def find_flow(client, flow_id=None, name=None, flows=None):
+    """``(id, name)`` of one target flow by id or exact name; ``(None, name)`` when absent. Two flows with the name: error."""
+    if flow_id:
+        flow = client.get_flow(flow_id)
+        return (flow_id, flow.get("name")) if flow else (None, name)
+    flows = client.list_flows() if flows is None else flows
+    ids = _target_index(flows).get(name) or []
+    if len(ids) > 1:
+        raise FlowError("%d flows are named '%s' in environment %s (ids %s); use flow_id to choose one"
+                        % (len(ids), name, client.environment_id, ", ".join(sorted(ids))))
+    return (ids[0], name) if ids else (None, name)
+
+
+def plan_present(client, sources, connection_map=None, allow_unmapped=False, substitutions=None, flow_id=None,  # pylint: disable=too-many-locals
+                 ignore_layout=False, deploy=True, enabled=None, warn=None, check_mode=False):
+    """Check every reference before anything is written; return ``(adapter, items)`` ordered in stages."""
+    if flow_id and len(sources) != 1:
+        raise FlowError("flow_id can only be used when src holds exactly one flow (it holds %d: %s)"
+                        % (len(sources), ", ".join("'%s'" % s.name for s in sources)))
+    target_flows = client.list_flows()
+    index = _target_index(target_flows)
+    instances = client.list_connector_instances()
+    remapper = Remapper(instances, connection_map, allow_unmapped, substitutions)
+    adapter = FlowAdapter(client, remapper, ignore_layout=ignore_layout, deploy=deploy, enabled=enabled, warn=warn, check_mode=check_mode)
+    adapter.names_by_source_id = {s.source_id: s.name for s in sources if s.source_id}
+    source_names = {s.name for s in sources}
+    problems = []
+    refs = {}
+    for source in sources:
+        label = "'%s' (%s)" % (source.name, source.path)
+        wanted = []
+        for node, ref in subflow_refs(source.flat):
+            name = ref_name(ref, adapter.names_by_source_id)
+            wanted.append(name)
+            if name not in source_names and not index.get(name):
+                problems.append("flow %s, node %s: subflow '%s'%s is missing from the source export and does not exist in the target environment"
+                                % (label, (node.get("data") or {}).get("id"), name,
+                                   " (id %s)" % ref.get("value") if ref.get("value") and not str(ref.get("value")).startswith("@") else ""))
+        refs[source.name] = wanted
+        if not allow_unmapped:
+            problems.extend(remapper.check_connections(source.flat, label))
+        if not flow_id and len(index.get(source.name) or []) > 1:
+            problems.append("flow %s: %d flows have this name in the target environment (ids %s); use flow_id"
+                            % (label, len(index[source.name]), ", ".join(sorted(index[source.name]))))
+    if flow_id:
+        if client.get_flow(flow_id) is None:
+            problems.append("flow_id %s: no such flow in environment %s" % (flow_id, client.environment_id))
+    if problems:
+        raise FlowError("%d problem(s) found before writing anything:\n- %s" % (len(problems), "\n- ".join(problems)))
+    stages, adapter.groups = flow_order(refs)
+    adapter.flow_ids = {name: ids[0] for name, ids in index.items() if len(ids) == 1}
+    items = []
+    for source in sources:
+        target_id = flow_id or adapter.flow_ids.get(source.name)
+        data = {"source_id": source.source_id, "id": target_id or None}   # no id: reported as null until created
+        items.append(Item(source.name, name=source.name, desired=source.flat, stage=stages[source.name], data=data, source=source.path))
+    adapter.items_by_name = {item.name: item for item in items}
+    return adapter, items
+
+
+def plan_absent(client, flow_id=None, name=None):
+    fid, fname = find_flow(client, flow_id=flow_id, name=name)
+    data = {"id": fid} if fid else {}
+    return FlowAdapter(client), [Item(fid or fname or flow_id, name=fname or name, data=data)]
+
+
+def plan_present_flow(client, params, context):
+    adapter, items = plan_present(
+        client, load_sources(params["src"]), connection_map=params["connection_map"], allow_unmapped=params["allow_unmapped_connections"],
+        substitutions=params["substitutions"], flow_id=params["flow_id"], ignore_layout=params["ignore_layout"],
+        deploy=params["deploy"], enabled=params["enabled"], warn=context.warn, check_mode=context.check_mode)
+    return Plan(adapter, items, "present")
+
+
+def plan_absent_flow(client, params, context):  # pylint: disable=unused-argument
+    adapter, items = plan_absent(client, flow_id=params["flow_id"], name=params["name"])
+    return Plan(adapter, items, "absent")
+
+
+def plan_export_flow(client, params, context):
+    if params["include_variable_values"]:
+        context.warn("include_variable_values=true writes variable values, which may be secrets, to %s in clear text" % params["dest"])
+    fid, fname = find_flow(client, flow_id=params["flow_id"], name=params["name"])
+    if fid is None:
+        raise FlowError("flow %s not found in environment %s" % (params["flow_id"] or "'%s'" % params["name"], params["environment_id"]))
+    adapter = ExportAdapter(client, params["dest"], params["version"], params["include_subflows"], params["include_variable_values"])
+    return Plan(adapter, [Item(fid, name=fname, data={"id": fid})], "exported", files_for=adapter.files_for)
+
+
+def plan_info_flow(client, params, context):  # pylint: disable=unused-argument
+    flows = client.list_flows()
+    if params["flow_id"] or params["name"]:
+        fid, _name = find_flow(client, flow_id=params["flow_id"], name=params["name"], flows=flows)
+        selected = [client.get_flow(fid)] if fid else []
+    else:
+        selected = flows
+    result = []
+    exporter = ExportAdapter(client, dest=None, include_subflows=True, include_variable_values=False)
+    for flow in selected:
+        entry = flow_summary(flow)
+        entry["backup_file"] = None
+        if params["versions"]:
+            entry["versions"] = [version_summary(v) for v in client.list_versions(flow["id"])]
+        if params["content"]:
+            parts = exporter.portable(exporter.read_item_id(flow["id"]))
+            entry["content"] = parts[0][1]
+            entry["subflows"] = dict(parts[1:])
+        result.append(entry)
+    return {"flows": result}
+
+
+def _variable_spec(client, params):
+    if params["context"] == "flow" and not params["flow"]:
+        raise FlowError("flow is required when context is flow")
+    if params["context"] != "flow" and params["flow"]:
+        raise FlowError("flow is only allowed when context is flow (context is %s)" % params["context"])
+    if params["data_type"] == "secret" and params["context"] != "company":
+        raise FlowError("secret variables must use context company")
+    if params["value"] is None and not params["mutable"] and params["state"] == "present":
+        raise FlowError("mutable must be true when no value is set")
+    spec = {"name": params["name"], "context": params["context"], "dataType": params["data_type"], "mutable": params["mutable"],
+            "displayName": params["display_name"], "min": params["min"], "max": params["max"], "value": params["value"]}
+    if params["flow"]:
+        flow = client.get_flow(params["flow"])
+        fid = flow.get("id") if flow else find_flow(client, name=params["flow"])[0]
+        if not fid:
+            raise FlowError("flow '%s' not found in environment %s" % (params["flow"], params["environment_id"]))
+        spec["flow"] = {"id": fid}
+    return spec
+
+
+def _variable_result(report, context):
+    """``davinci_variable`` reports its one variable as ``variable`` too, with its own message."""
+    entry = report["flows"][0]
+    msg = "variable '%s' %s" % (entry.get("name"), entry.get("action"))
+    return {"variable": entry, "msg": ("check mode: " + msg) if context.check_mode else msg}
+
+
+def _variable_plan(client, params, context, state):
+    if params["data_type"] == "secret" and params["value"] is not None:
+        context.add_secret(str(params["value"]))
+    spec = _variable_spec(client, params)
+    adapter = VariableAdapter(client, spec, update_secret=params["update_secret"])
+    item = Item(params["name"], name=params["name"], data={"id": None})   # no id: reported as null when absent
+    if state == "present":
+        current = adapter.read(item)
+        if spec["dataType"] is None:
+            if current is None:
+                raise FlowError("data_type is required to create variable '%s'" % params["name"])
+            spec["dataType"] = current.get("dataType")
+        item.desired = adapter.desired_body()
+    return Plan(adapter, [item], state, result=_variable_result)
+
+
+def plan_present_variable(client, params, context):
+    return _variable_plan(client, params, context, "present")
+
+
+def plan_absent_variable(client, params, context):
+    return _variable_plan(client, params, context, "absent")
+
+
 __all__ = [
     "CONNECTION_SPEC", "DaVinciClient", "DocumentError", "ExportAdapter", "FlowAdapter", "FlowError", "VariableAdapter",
-    "client_from_params", "find_flow", "flow_summary", "load_sources", "mask_flow", "plan_absent", "plan_present",
+    "client_from_params", "find_flow", "flow_summary", "plan_present_flow", "plan_absent_flow", "plan_export_flow", "plan_info_flow",
+    "plan_present_variable", "plan_absent_variable", "load_sources", "mask_flow", "parse_pingone_error", "plan_absent", "plan_present",
     "version_summary",
 ]

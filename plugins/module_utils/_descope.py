@@ -34,14 +34,14 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     fingerprint,
     load_file,
     mask as mask_document,
-    read_text_if_exists,
     safe_join,
     strip_paths,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, parse_descope_error
+from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
-from ansible_collections.flowops.flows.plugins.module_utils._module import env
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, SyncError
+from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
 
 PROVIDER = "descope"
 DEFAULT_BASE_URL = "https://api.descope.com"
@@ -56,28 +56,30 @@ DEFAULT_THEME_IGNORE_PATHS = ("componentsVersion",)
 # are compared only when the desired document has them too.
 FLOW_KEYS = ("flowId", "metadata", "contents", "screens", "references")
 THEME_ITEM_KEY = "theme"
-
 PATH_FLOW_EXPORT = "/v2/mgmt/flow/export"
 PATH_FLOW_IMPORT = "/v2/mgmt/flow/import"
 PATH_FLOW_LIST = "/v1/mgmt/flow/list"
 PATH_FLOW_DELETE = "/v1/mgmt/flow/delete"
 PATH_THEME_EXPORT = "/v2/mgmt/theme/export"
 PATH_THEME_IMPORT = "/v2/mgmt/theme/import"
-
 _NOT_FOUND_RE = re.compile(r"\bnot\s+found\b|\bdoes\s+not\s+exist\b|\bno\s+such\b", re.IGNORECASE)
-_KOREAI_FILES = ("flow_definition.json", "app_definition.json", "env_variables.json", "botdefinition.json", "config.json")
 
 
-# ---------------------------------------------------------------------------
-# connection options
+# ---------------------------------------------------------------------------------------------------
+# connection: options, error parser, client
+
+
+# The connection options documented in the ``flowops.flows.descope`` doc fragment.
+CONNECTION_SPEC = {
+    "project_id": {"type": "str", "required": True, "fallback": env("DESCOPE_PROJECT_ID")},
+    "management_key": {"type": "str", "required": True, "no_log": True, "fallback": env("DESCOPE_MANAGEMENT_KEY")},
+    "base_url": {"type": "str", "fallback": env("DESCOPE_BASE_URL")},
+}
+
 
 def connection_argspec():
-    """Argspec of the connection options documented in the ``flowops.flows.descope`` doc fragment."""
-    return {
-        "project_id": {"type": "str", "required": True, "fallback": env("DESCOPE_PROJECT_ID")},
-        "management_key": {"type": "str", "required": True, "no_log": True, "fallback": env("DESCOPE_MANAGEMENT_KEY")},
-        "base_url": {"type": "str", "fallback": env("DESCOPE_BASE_URL")},
-    }
+    """A copy of ``CONNECTION_SPEC``."""
+    return {name: dict(option) for name, option in CONNECTION_SPEC.items()}
 
 
 def base_url_for_project_id(project_id):
@@ -92,259 +94,24 @@ def base_url_for_project_id(project_id):
     return DEFAULT_BASE_URL
 
 
-# ---------------------------------------------------------------------------
-# document models (envelopes: unknown keys are allowed and kept, the raw dict is what gets written)
-
-class FlowDocument(Envelope):
-    """A v2 exported flow (reference section 2.1)."""
-
-    flowId: Optional[str] = None  # noqa: N815  pylint: disable=invalid-name
-    metadata: Dict[str, Any]
-    contents: Dict[str, Any]
-    screens: Optional[List[Dict[str, Any]]] = None
-    references: Optional[Dict[str, Any]] = None
-
-
-class ThemeDocument(Envelope):
-    """A v2 exported theme (reference section 1.2)."""
-
-    styles: Dict[str, Dict[str, Any]]
-    componentsVersion: Optional[str] = None  # noqa: N815  pylint: disable=invalid-name
-    references: Optional[Dict[str, Any]] = None
-
-
-# ---------------------------------------------------------------------------
-# normalisation
-
-def omit_empty(value):
-    """descopecli's ``OmitEmpty`` (reference section 5.4), in place. Returns True when ``value`` is empty.
-
-    Dict keys whose values are ``""``, ``false``, ``0``, ``null``, ``{}`` or ``[]`` (after cleaning) are
-    deleted; lists are cleaned item by item but items are never removed.
-    """
-    if isinstance(value, bool):
-        return not value
-    if isinstance(value, str):
-        return value == ""
-    if isinstance(value, (int, float)):
-        return value == 0
-    if isinstance(value, list):
-        for entry in value:
-            omit_empty(entry)
-        return not value
-    if isinstance(value, dict):
-        for key in list(value):
-            if omit_empty(value[key]):
-                del value[key]
-        return not value
-    return value is None
-
-
-def canonical_flow(doc):
-    """What ``descope flow export`` writes for an exported flow (a cleaned deep copy)."""
-    doc = copy.deepcopy(doc)
-    if "metadata" in doc:
-        omit_empty(doc["metadata"])
-    if omit_empty(doc.get("references")):
-        doc.pop("references", None)
-    screens = doc.get("screens")
-    if isinstance(screens, list):
-        for screen in screens:
-            if isinstance(screen, dict) and "interactions" in screen:
-                omit_empty(screen["interactions"])
-    return doc
-
-
-def canonical_theme(doc):
-    """What ``descope theme export`` writes: the theme with empty ``references`` dropped."""
-    doc = copy.deepcopy(doc)
-    if omit_empty(doc.get("references")):
-        doc.pop("references", None)
-    return doc
-
-
-def normalise_flow(doc, flow_id=None, ignore_paths=DEFAULT_FLOW_IGNORE_PATHS, keep_keys=()):
-    """Comparable form of a flow: target id forced, CLI empty-value stripping, ``ignore_paths`` dropped.
-
-    Top-level keys outside the v2 schema (``FLOW_KEYS``) are kept only when listed in ``keep_keys``
-    (the keys of the desired document), so a key the server adds on read does not cause a re-import.
-    """
-    doc = canonical_flow(doc)
-    if flow_id is not None:
-        doc["flowId"] = flow_id
-    for key in list(doc):
-        if key not in FLOW_KEYS and key not in keep_keys:
-            del doc[key]
-    return strip_paths(doc, list(ignore_paths or ()))
-
-
-def normalise_theme(doc, ignore_paths=DEFAULT_THEME_IGNORE_PATHS, desired=None):
-    """Comparable form of a theme. With ``desired`` (a normalised theme), only what it sets is compared.
-
-    The v2 theme import upserts styles by key and never removes one, so styles (and top-level keys)
-    missing from the desired document are left out of the comparison.
-    """
-    doc = strip_paths(canonical_theme(doc), list(ignore_paths or ()))
-    if desired is None:
-        return doc
-    out = {key: value for key, value in doc.items() if key in desired and key != "styles"}
-    if "styles" in desired:
-        styles = doc.get("styles") if isinstance(doc.get("styles"), dict) else {}
-        out["styles"] = {key: value for key, value in styles.items() if key in desired["styles"]}
-    return out
-
-
-# ---------------------------------------------------------------------------
-# input documents
-
-def check_flow_id(flow_id, what="flow_id"):
-    """Reject ids that are not ``^[A-Za-z0-9_-]+$`` (no path separators, no ``..``)."""
-    if not isinstance(flow_id, str) or not FLOW_ID_RE.match(flow_id):
-        raise FlowError("%s %r is not a valid Descope flow id: it must match %s (letters, digits, '_' and '-'; no path separators or '..')"
-                        % (what, flow_id, FLOW_ID_RE.pattern.replace("\\Z", "$")))
-    return flow_id
-
-
-def _looks_like(doc, source):
-    """A short description of a document that is not a Descope v2 document, or None."""
-    base = os.path.basename(str(source or "")).lower()
-    if isinstance(doc, dict):
-        if "graphData" in doc or "flowInfo" in doc or "companyId" in doc or "flowStatus" in doc or (
-                isinstance(doc.get("flows"), list) and any(isinstance(f, dict) and "graphData" in f for f in doc["flows"])):
-            return "a PingOne DaVinci flow export (it has DaVinci keys such as graphData/companyId/flowInfo); use flowops.flows.davinci_flow"
-        if "_links" in doc and "environment" in doc:
-            return "a PingOne DaVinci API object (it has _links/environment); use flowops.flows.davinci_flow"
-        if "botDefinition" in doc or "streamId" in doc or "dialogs" in doc or "workflowId" in doc or base in _KOREAI_FILES:
-            return "a Kore.ai bot or workflow export; use flowops.flows.koreai_workflow"
-        flow = doc.get("flow")
-        if isinstance(flow, dict) and ("dsl" in flow or "screens" in doc):
-            return "a legacy v1 (console) Descope export {flow, screens}; convert it to the v2 format first (descope flow convert)"
-    elif base in _KOREAI_FILES:
-        return "a Kore.ai workflow file; use flowops.flows.koreai_workflow"
-    return None
-
-
-def _unwrap(doc, key):
-    if isinstance(doc, dict) and set(doc) == {key} and isinstance(doc[key], dict):
-        return doc[key]
-    return doc
-
-
-def _refuse_other_provider(doc, source, what):
-    other = _looks_like(doc, source)
-    if other:
-        raise FlowError("%s: this looks like %s, not a Descope %s" % (source, other, what))
-
-
-def load_flow_document(doc, source):
-    """Validate a v2 flow document (or a ``{"flow": {...}}`` envelope); return the raw flow dict."""
-    _refuse_other_provider(doc, source, "v2 flow export")
-    doc = _unwrap(doc, "flow")
-    _refuse_other_provider(doc, source, "v2 flow export")
-    if isinstance(doc, dict) and "styles" in doc and "contents" not in doc:
-        raise FlowError("%s: this looks like a Descope theme export (it has styles); use flowops.flows.descope_theme" % source)
-    validate(FlowDocument, doc, source, "Descope v2 flow export (expected the keys metadata and contents)")
-    return doc
-
-
-def load_theme_document(doc, source):
-    """Validate a v2 theme document (or a ``{"theme": {...}}`` envelope); return the raw theme dict."""
-    _refuse_other_provider(doc, source, "theme export")
-    doc = _unwrap(doc, "theme")
-    if isinstance(doc, dict) and "contents" in doc and "metadata" in doc:
-        raise FlowError("%s: this looks like a Descope flow export; use flowops.flows.descope_flow" % source)
-    validate(ThemeDocument, doc, source, "Descope v2 theme export (expected styles: {styleId: {...}})")
-    return doc
-
-
-def _json_files(directory):
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError as exc:
-        raise FlowError("%s: cannot list the directory: %s" % (directory, exc.strerror or exc)) from None
-    files = [os.path.join(directory, n) for n in names if n.lower().endswith(".json") and not n.startswith(".")]
-    files = [f for f in files if os.path.isfile(f)]
-    if not files:
-        raise FlowError("%s: the directory has no *.json flow files" % directory)
-    return files
-
-
-def desired_flows(src=None, flow=None, flow_id=None):
-    """Desired flows as ``[(flow_id, document, source)]``, validated before any API call.
-
-    ``src`` is a file (one flow) or a directory (one flow per ``*.json`` file; the id is the document's
-    ``flowId`` or else the file name stem); ``flow`` is an inline document. ``flow_id`` overrides the id
-    inside a single document (the target id always wins).
-    """
-    if flow_id is not None:
-        check_flow_id(flow_id)
-    out = []
-    if flow is not None:
-        doc = load_flow_document(flow, "flow (inline)")
-        out.append((_flow_id_of(doc, flow_id, None, "flow (inline)"), doc, "flow (inline)"))
-    elif src is not None and os.path.isdir(src):
-        if flow_id is not None:
-            raise FlowError("flow_id cannot be used when src is a directory (%s): each file carries its own flowId" % src)
-        seen = {}
-        for path in _json_files(src):
-            doc = load_flow_document(load_file(path), path)
-            stem = os.path.splitext(os.path.basename(path))[0]
-            fid = _flow_id_of(doc, None, stem, path)
-            if fid in seen:
-                raise FlowError("%s and %s both define flow %r: one file per flow" % (seen[fid], path, fid))
-            seen[fid] = path
-            out.append((fid, doc, path))
-    elif src is not None:
-        if not os.path.exists(src):
-            raise FlowError("src %s does not exist" % src)
-        doc = load_flow_document(load_file(src), src)
-        stem = os.path.splitext(os.path.basename(src))[0]
-        out.append((_flow_id_of(doc, flow_id, stem, src), doc, src))
+@error_parser
+def parse_descope_error(body):
+    """Descope: ``{"errorCode", "errorDescription", "errorMessage"}``."""
+    if not ("errorCode" in body or "errorDescription" in body or "errorMessage" in body):
+        return None
+    description = text_or_none(body.get("errorDescription"))
+    detail = text_or_none(body.get("errorMessage"))
+    if description and detail and detail != description:
+        message = "%s: %s" % (description, detail)
     else:
-        raise FlowError("state=present needs src or flow")
-    return out
+        message = description or detail
+    return text_or_none(body.get("errorCode")), message, None
 
-
-def _flow_id_of(doc, override, stem, source):
-    if override is not None:
-        return override
-    inner = doc.get("flowId")
-    if inner not in (None, ""):
-        return check_flow_id(inner, "%s: flowId" % source)
-    if stem is None:
-        raise FlowError("%s: the document has no flowId; set flow_id" % source)
-    return check_flow_id(stem, "%s: flow id from the file name" % source)
-
-
-def desired_theme(src=None, theme=None):
-    """The desired theme document and its source, validated."""
-    if theme is not None:
-        return load_theme_document(theme, "theme (inline)"), "theme (inline)"
-    if src is None:
-        raise FlowError("state=present needs src or theme")
-    if os.path.isdir(src):
-        raise FlowError("src %s is a directory; a theme is one file" % src)
-    if not os.path.exists(src):
-        raise FlowError("src %s does not exist" % src)
-    return load_theme_document(load_file(src), src), src
-
-
-def check_deletable(flow_ids):
-    """Validate ids for state=absent; built-in flows cannot be deleted (checked before any call)."""
-    for flow_id in flow_ids:
-        check_flow_id(flow_id)
-    builtin = [f for f in flow_ids if f in BUILTIN_FLOWS]
-    if builtin:
-        raise FlowError("cannot delete the built-in Descope flow(s) %s: Descope does not allow deleting %s"
-                        % (", ".join(builtin), ", ".join(BUILTIN_FLOWS)))
-    return flow_ids
-
-
-# ---------------------------------------------------------------------------
-# client
 
 class DescopeAuthError(FlowError):
     """The management key was rejected (HTTP 401/403)."""
+
+    short = "management key rejected"
 
 
 class DescopeClient:
@@ -434,13 +201,288 @@ def is_not_found(exc):
     return exc.status == 400 and bool(_NOT_FOUND_RE.search(exc.message or ""))
 
 
-def client_from_params(params, http_options):
-    """A ``DescopeClient`` from module parameters and ``FlowModule.http_options()``."""
-    return DescopeClient(params["project_id"], params["management_key"], params.get("base_url"), **http_options)
+def client_from_params(params, http_options, on_secret=None):
+    """A ``DescopeClient`` from the module parameters and ``_options.http_options()``; its secrets go to ``on_secret``."""
+    client = DescopeClient(params["project_id"], params["management_key"], params.get("base_url"), **http_options)
+    for secret in client.secrets:
+        if on_secret is not None:
+            on_secret(secret)
+    return client
 
 
-# ---------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------
+# documents: envelope models and loading
+
+
+class FlowDocument(Envelope):
+    """A v2 exported flow (reference section 2.1)."""
+
+    flowId: Optional[str] = None  # noqa: N815  pylint: disable=invalid-name
+    metadata: Dict[str, Any]
+    contents: Dict[str, Any]
+    screens: Optional[List[Dict[str, Any]]] = None
+    references: Optional[Dict[str, Any]] = None
+
+
+class ThemeDocument(Envelope):
+    """A v2 exported theme (reference section 1.2)."""
+
+    styles: Dict[str, Dict[str, Any]]
+    componentsVersion: Optional[str] = None  # noqa: N815  pylint: disable=invalid-name
+    references: Optional[Dict[str, Any]] = None
+
+
+def omit_empty(value):
+    """descopecli's ``OmitEmpty`` (reference section 5.4), in place. Returns True when ``value`` is empty.
+
+    Dict keys whose values are ``""``, ``false``, ``0``, ``null``, ``{}`` or ``[]`` (after cleaning) are
+    deleted; lists are cleaned item by item but items are never removed.
+    """
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, str):
+        return value == ""
+    if isinstance(value, (int, float)):
+        return value == 0
+    if isinstance(value, list):
+        for entry in value:
+            omit_empty(entry)
+        return not value
+    if isinstance(value, dict):
+        for key in list(value):
+            if omit_empty(value[key]):
+                del value[key]
+        return not value
+    return value is None
+
+
+def canonical_flow(doc):
+    """What ``descope flow export`` writes for an exported flow (a cleaned deep copy)."""
+    doc = copy.deepcopy(doc)
+    if "metadata" in doc:
+        omit_empty(doc["metadata"])
+    if omit_empty(doc.get("references")):
+        doc.pop("references", None)
+    screens = doc.get("screens")
+    if isinstance(screens, list):
+        for screen in screens:
+            if isinstance(screen, dict) and "interactions" in screen:
+                omit_empty(screen["interactions"])
+    return doc
+
+
+def canonical_theme(doc):
+    """What ``descope theme export`` writes: the theme with empty ``references`` dropped."""
+    doc = copy.deepcopy(doc)
+    if omit_empty(doc.get("references")):
+        doc.pop("references", None)
+    return doc
+
+
+def normalise_flow(doc, flow_id=None, ignore_paths=DEFAULT_FLOW_IGNORE_PATHS, keep_keys=()):
+    """Comparable form of a flow: target id forced, CLI empty-value stripping, ``ignore_paths`` dropped.
+
+    Top-level keys outside the v2 schema (``FLOW_KEYS``) are kept only when listed in ``keep_keys``
+    (the keys of the desired document), so a key the server adds on read does not cause a re-import.
+    """
+    doc = canonical_flow(doc)
+    if flow_id is not None:
+        doc["flowId"] = flow_id
+    for key in list(doc):
+        if key not in FLOW_KEYS and key not in keep_keys:
+            del doc[key]
+    return strip_paths(doc, list(ignore_paths or ()))
+
+
+def normalise_theme(doc, ignore_paths=DEFAULT_THEME_IGNORE_PATHS, desired=None):
+    """Comparable form of a theme. With ``desired`` (a normalised theme), only what it sets is compared.
+
+    The v2 theme import upserts styles by key and never removes one, so styles (and top-level keys)
+    missing from the desired document are left out of the comparison.
+    """
+    doc = strip_paths(canonical_theme(doc), list(ignore_paths or ()))
+    if desired is None:
+        return doc
+    out = {key: value for key, value in doc.items() if key in desired and key != "styles"}
+    if "styles" in desired:
+        styles = doc.get("styles") if isinstance(doc.get("styles"), dict) else {}
+        out["styles"] = {key: value for key, value in styles.items() if key in desired["styles"]}
+    return out
+
+
+def check_flow_id(flow_id, what="flow_id"):
+    """Reject ids that are not ``^[A-Za-z0-9_-]+$`` (no path separators, no ``..``)."""
+    if not isinstance(flow_id, str) or not FLOW_ID_RE.match(flow_id):
+        raise FlowError("%s %r is not a valid Descope flow id: it must match %s (letters, digits, '_' and '-'; no path separators or '..')"
+                        % (what, flow_id, FLOW_ID_RE.pattern.replace("\\Z", "$")))
+    return flow_id
+
+
+def _unwrap(doc, key):
+    if isinstance(doc, dict) and set(doc) == {key} and isinstance(doc[key], dict):
+        return doc[key]
+    return doc
+
+
+def _refuse_other_shape(doc, source, kind):
+    """Refuse another provider's file, or a Descope file of another kind, with the file-shape registry's message."""
+    refuse(doc, PROVIDER, source, accept=(kind,), what="a Descope %s" % ("v2 flow export" if kind == "flow" else "theme export"), error=FlowError)
+
+
+def _load_document(doc, source, kind, model, what):
+    """Refuse a foreign file, unwrap the ``{"<kind>": {...}}`` export envelope, validate; return the raw dict."""
+    _refuse_other_shape(doc, source, kind)
+    doc = _unwrap(doc, kind)
+    _refuse_other_shape(doc, source, kind)
+    validate(model, doc, source, what)
+    return doc
+
+
+def load_flow_document(doc, source):
+    """Validate a v2 flow document (or a ``{"flow": {...}}`` envelope); return the raw flow dict."""
+    return _load_document(doc, source, "flow", FlowDocument, "Descope v2 flow export (expected the keys metadata and contents)")
+
+
+def load_theme_document(doc, source):
+    """Validate a v2 theme document (or a ``{"theme": {...}}`` envelope); return the raw theme dict."""
+    return _load_document(doc, source, "theme", ThemeDocument, "Descope v2 theme export (expected styles: {styleId: {...}})")
+
+
+def _json_files(directory):
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        raise FlowError("%s: cannot list the directory: %s" % (directory, exc.strerror or exc)) from None
+    files = [os.path.join(directory, n) for n in names if n.lower().endswith(".json") and not n.startswith(".")]
+    files = [f for f in files if os.path.isfile(f)]
+    if not files:
+        raise FlowError("%s: the directory has no *.json flow files" % directory)
+    return files
+
+
+def desired_flows(src=None, flow=None, flow_id=None):
+    """Desired flows as ``[(flow_id, document, source)]``, validated before any API call.
+
+    ``src`` is a file (one flow) or a directory (one flow per ``*.json`` file; the id is the document's
+    ``flowId`` or else the file name stem); ``flow`` is an inline document. ``flow_id`` overrides the id
+    inside a single document (the target id always wins).
+    """
+    if flow_id is not None:
+        check_flow_id(flow_id)
+    out = []
+    if flow is not None:
+        doc = load_flow_document(flow, "flow (inline)")
+        out.append((_flow_id_of(doc, flow_id, None, "flow (inline)"), doc, "flow (inline)"))
+    elif src is not None and os.path.isdir(src):
+        if flow_id is not None:
+            raise FlowError("flow_id cannot be used when src is a directory (%s): each file carries its own flowId" % src)
+        seen = {}
+        for path in _json_files(src):
+            doc = load_flow_document(load_file(path), path)
+            stem = os.path.splitext(os.path.basename(path))[0]
+            fid = _flow_id_of(doc, None, stem, path)
+            if fid in seen:
+                raise FlowError("%s and %s both define flow %r: one file per flow" % (seen[fid], path, fid))
+            seen[fid] = path
+            out.append((fid, doc, path))
+    elif src is not None:
+        if not os.path.exists(src):
+            raise FlowError("src %s does not exist" % src)
+        doc = load_flow_document(load_file(src), src)
+        stem = os.path.splitext(os.path.basename(src))[0]
+        out.append((_flow_id_of(doc, flow_id, stem, src), doc, src))
+    else:
+        raise FlowError("state=present needs src or flow")
+    return out
+
+
+def _flow_id_of(doc, override, stem, source):
+    if override is not None:
+        return override
+    inner = doc.get("flowId")
+    if inner not in (None, ""):
+        return check_flow_id(inner, "%s: flowId" % source)
+    if stem is None:
+        raise FlowError("%s: the document has no flowId; set flow_id" % source)
+    return check_flow_id(stem, "%s: flow id from the file name" % source)
+
+
+def desired_theme(src=None, theme=None):
+    """The desired theme document and its source, validated."""
+    if theme is not None:
+        return load_theme_document(theme, "theme (inline)"), "theme (inline)"
+    if src is None:
+        raise FlowError("state=present needs src or theme")
+    if os.path.isdir(src):
+        raise FlowError("src %s is a directory; a theme is one file" % src)
+    if not os.path.exists(src):
+        raise FlowError("src %s does not exist" % src)
+    return load_theme_document(load_file(src), src), src
+
+
+def check_deletable(flow_ids):
+    """Validate ids for state=absent; built-in flows cannot be deleted (checked before any call)."""
+    for flow_id in flow_ids:
+        check_flow_id(flow_id)
+    builtin = [f for f in flow_ids if f in BUILTIN_FLOWS]
+    if builtin:
+        raise FlowError("cannot delete the built-in Descope flow(s) %s: Descope does not allow deleting %s"
+                        % (", ".join(builtin), ", ".join(BUILTIN_FLOWS)))
+    return flow_ids
+
+
+def flow_items(desired):
+    """Engine items from ``desired_flows()`` output."""
+    items = []
+    for flow_id, doc, source in desired:
+        metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        items.append(Item(flow_id, name=metadata.get("name") or None, desired=doc, source=source))
+    return items
+
+
+def export_file_content(doc, kind="flow"):
+    """The bytes ``descope flow|theme export`` writes for ``doc`` (Go's MarshalIndent: HTML-escaped)."""
+    doc = canonical_flow(doc) if kind == "flow" else canonical_theme(doc)
+    return dumps(doc, html_escape=True).encode("utf-8")
+
+
+class ExportFiles:
+    """``files_for`` for ``Engine.export``: one file, or ``<dest>/<flowId>.json`` per flow.
+
+    The content is HTML-escaped like Go's ``json.MarshalIndent`` (so it is passed to the engine as bytes;
+    the engine makes the file diffs).
+    """
+
+    def __init__(self, dest, single_file=False, kind="flow"):
+        self.dest = dest
+        self.single_file = single_file
+        self.kind = kind
+
+    def path_for(self, item):
+        if self.single_file:
+            return self.dest
+        return safe_join(self.dest, check_flow_id(item.key) + ".json", strict=True)
+
+    def __call__(self, item, current):
+        path = self.path_for(item)
+        return [(path, export_file_content(current, self.kind))]
+
+
+def resolve_export_ids(client, flow_ids):
+    """``['all']`` -> every flow id from the list call (sorted); otherwise the validated ids."""
+    if list(flow_ids) == ["all"]:
+        ids = sorted(str(f.get("id")) for f in client.list_flows() if f.get("id"))
+        for flow_id in ids:
+            check_flow_id(flow_id, "flow id from the list")
+        return ids
+    for flow_id in flow_ids:
+        check_flow_id(flow_id)
+    return list(dict.fromkeys(flow_ids))
+
+
+# ---------------------------------------------------------------------------------------------------
 # adapters
+
 
 class _DescopeAdapter(Adapter):
     """What the flow and theme adapters share: the client, the ignored paths, masking of the key."""
@@ -516,94 +558,8 @@ class DescopeThemeAdapter(_DescopeAdapter):
         raise FlowError("a Descope theme cannot be deleted")
 
 
-# ---------------------------------------------------------------------------
-# helpers used by the modules
-
-def flow_items(desired):
-    """Engine items from ``desired_flows()`` output."""
-    items = []
-    for flow_id, doc, source in desired:
-        metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-        items.append(Item(flow_id, name=metadata.get("name") or None, desired=doc, source=source))
-    return items
-
-
-def export_file_content(doc, kind="flow"):
-    """The bytes ``descope flow|theme export`` writes for ``doc`` (Go's MarshalIndent: HTML-escaped)."""
-    doc = canonical_flow(doc) if kind == "flow" else canonical_theme(doc)
-    return dumps(doc, html_escape=True).encode("utf-8")
-
-
-class ExportFiles:
-    """``files_for`` for ``Engine.export``: one file, or ``<dest>/<flowId>.json`` per flow.
-
-    The content is HTML-escaped like Go's ``json.MarshalIndent`` (so it is passed to the engine as bytes);
-    the collector remembers the before/after text of each file so that the module can return a diff.
-    """
-
-    def __init__(self, dest, single_file=False, kind="flow"):
-        self.dest = dest
-        self.single_file = single_file
-        self.kind = kind
-        self._files = {}
-
-    def path_for(self, item):
-        if self.single_file:
-            return self.dest
-        return safe_join(self.dest, check_flow_id(item.key) + ".json", strict=True)
-
-    def __call__(self, item, current):
-        path = self.path_for(item)
-        content = export_file_content(current, self.kind)
-        before = read_text_if_exists(path)
-        self._files[path] = (before, content.decode("utf-8"))
-        return [(path, content)]
-
-    def diffs(self, report):
-        """Before/after of every file the report says was (or would be) exported."""
-        out = []
-        for flow in report.get("flows", []):
-            if flow.get("action") != "exported":
-                continue
-            for path in flow.get("files") or ():
-                before, after = self._files.get(path, (None, None))
-                if after is not None and before != after:
-                    out.append({"before": before or "", "after": after, "before_header": path, "after_header": path})
-        return out
-
-
-def add_export_diffs(report, files, diff_mode):
-    """Put the file diffs of an export into the report (diff mode only), once per file."""
-    if diff_mode:
-        seen = {d.get("before_header") for d in report.get("diff") or ()}
-        report["diff"] = list(report.get("diff") or ()) + [d for d in files.diffs(report) if d["before_header"] not in seen]
-    return report
-
-
-def resolve_export_ids(client, flow_ids):
-    """``['all']`` -> every flow id from the list call (sorted); otherwise the validated ids."""
-    if list(flow_ids) == ["all"]:
-        ids = sorted(str(f.get("id")) for f in client.list_flows() if f.get("id"))
-        for flow_id in ids:
-            check_flow_id(flow_id, "flow id from the list")
-        return ids
-    for flow_id in flow_ids:
-        check_flow_id(flow_id)
-    return list(dict.fromkeys(flow_ids))
-
-
-def run_engine(client, call):
-    """Run an engine call; when the management key was rejected, fail with one message instead of one per flow."""
-    try:
-        return call()
-    except SyncError as exc:
-        if client.auth_error is not None:
-            message = str(client.auth_error)
-            for flow in exc.report.get("flows", []):
-                if flow.get("error") == message:
-                    flow["error"] = "management key rejected (see msg)"
-            raise SyncError(message, exc.report) from None
-        raise
+# ---------------------------------------------------------------------------------------------------
+# plans: one per module state, (client, params, context) -> Plan (or the result dict of an info module)
 
 
 def list_flows_info(client, flow_ids=None, include_content=False, parallel=4):
@@ -633,11 +589,58 @@ def list_flows_info(client, flow_ids=None, include_content=False, parallel=4):
     return flows
 
 
+def _single_file(dest, ids, requested):
+    if requested == ["all"] or len(ids) != 1:
+        return False
+    return not (os.path.isdir(dest) or dest.endswith(os.sep))
+
+
+def plan_present_flow(client, params, context):  # pylint: disable=unused-argument
+    ids = params["flow_id"] or []
+    if len(ids) > 1:
+        raise FlowError("state=present takes one flow_id (the id to import the flow as), got %d" % len(ids))
+    items = flow_items(desired_flows(params["src"], params["flow"], ids[0] if ids else None))
+    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), items, "present")
+
+
+def plan_absent_flow(client, params, context):  # pylint: disable=unused-argument
+    items = [Item(flow_id) for flow_id in check_deletable(list(dict.fromkeys(params["flow_id"] or [])))]
+    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), items, "absent")
+
+
+def plan_export_flow(client, params, context):  # pylint: disable=unused-argument
+    ids = params["flow_id"] or []
+    if ids != ["all"]:
+        resolve_export_ids(None, ids)   # validate before any call
+    export_ids = resolve_export_ids(client, ids)
+    files = ExportFiles(params["dest"], _single_file(params["dest"], export_ids, ids))
+    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), [Item(i) for i in export_ids], "exported", files_for=files)
+
+
+def plan_info_flow(client, params, context):  # pylint: disable=unused-argument
+    ids = list(dict.fromkeys(params["flow_id"] or []))
+    for flow_id in ids:
+        check_flow_id(flow_id)
+    return {"flows": list_flows_info(client, ids or None, params["include_content"], params["parallel"])}
+
+
+def plan_present_theme(client, params, context):  # pylint: disable=unused-argument
+    doc, source = desired_theme(params["src"], params["theme"])
+    item = Item(THEME_ITEM_KEY, name=THEME_ITEM_KEY, desired=doc, source=source)
+    return Plan(DescopeThemeAdapter(client, params["ignore_paths"]), [item], "present")
+
+
+def plan_export_theme(client, params, context):  # pylint: disable=unused-argument
+    files = ExportFiles(params["dest"], single_file=True, kind="theme")
+    return Plan(DescopeThemeAdapter(client, params["ignore_paths"]), [Item(THEME_ITEM_KEY, name=THEME_ITEM_KEY)], "exported", files_for=files)
+
+
 __all__ = [
-    "BUILTIN_FLOWS", "DEFAULT_BASE_URL", "DEFAULT_FLOW_IGNORE_PATHS", "DEFAULT_THEME_IGNORE_PATHS", "FLOW_ID_RE", "THEME_ITEM_KEY",
+    "BUILTIN_FLOWS", "CONNECTION_SPEC", "DEFAULT_BASE_URL", "DEFAULT_FLOW_IGNORE_PATHS", "DEFAULT_THEME_IGNORE_PATHS", "FLOW_ID_RE", "THEME_ITEM_KEY",
     "DescopeAuthError", "DescopeClient", "DescopeFlowAdapter", "DescopeThemeAdapter", "FlowDocument", "ThemeDocument",
     "base_url_for_project_id", "canonical_flow", "canonical_theme", "check_deletable", "check_flow_id", "client_from_params",
-    "connection_argspec", "desired_flows", "desired_theme", "export_file_content", "ExportFiles", "add_export_diffs", "flow_items", "is_not_found",
-    "list_flows_info", "load_flow_document", "load_theme_document", "normalise_flow", "normalise_theme", "omit_empty",
-    "resolve_export_ids", "run_engine", "DocumentError",
+    "connection_argspec", "desired_flows", "desired_theme", "export_file_content", "ExportFiles", "flow_items", "is_not_found",
+    "list_flows_info", "load_flow_document", "load_theme_document", "normalise_flow", "normalise_theme", "omit_empty", "parse_descope_error",
+    "resolve_export_ids", "DocumentError", "plan_present_flow", "plan_absent_flow", "plan_export_flow", "plan_info_flow",
+    "plan_present_theme", "plan_export_theme",
 ]

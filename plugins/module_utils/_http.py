@@ -2,14 +2,15 @@
 # Copyright (c) 2025, flowops.flows contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""HTTP client shared by the Descope, DaVinci (PingOne) and Kore.ai adapters.
+"""HTTP client shared by every provider client of this collection.
 
 This module is private to this collection: its API may change without notice.
 
 One ``requests.Session`` per client (connection pool sized to the module's ``parallel``),
 TLS verification, per-call timeouts, an optional token-bucket rate limit, bounded retries
-driven by a urllib3 ``Retry`` object per call, provider error parsing into ``ApiError``,
-and redaction of every secret from messages.
+driven by a urllib3 ``Retry`` object per call, error parsing into ``ApiError`` (each provider
+file passes its own ``error_parser``; ``parse_generic_error`` is the fallback), and redaction
+of every secret from messages.
 
 Retry policy (per call, ``retries`` = retries after the first attempt):
 
@@ -71,10 +72,9 @@ __all__ = [
     "ApiError",
     "RateLimiter",
     "HttpClient",
-    "parse_descope_error",
-    "parse_pingone_error",
-    "parse_koreai_error",
     "parse_generic_error",
+    "error_parser",
+    "text_or_none",
     "DEFAULT_RETRY_STATUSES",
     "DEFAULT_UNSAFE_RETRY_STATUSES",
 ]
@@ -154,7 +154,8 @@ def _path_only(url):
     return path or "/"
 
 
-def _json_body(resp):
+def json_body(resp):
+    """The parsed JSON body of an error response, or None when it is not JSON."""
     try:
         body = loads(resp.content or b"", source="response")
     except DocumentError:
@@ -179,7 +180,8 @@ def _snippet(resp):
     return text
 
 
-def _header_request_id(resp):
+def header_request_id(resp):
+    """The request id from the usual response headers, or None."""
     for name in REQUEST_ID_HEADERS:
         value = resp.headers.get(name)
         if value:
@@ -187,7 +189,8 @@ def _header_request_id(resp):
     return None
 
 
-def _text(value):
+def text_or_none(value):
+    """``value`` as text, or None when it is None or empty."""
     if value is None or value == "":
         return None
     return value if isinstance(value, str) else str(value)
@@ -195,80 +198,37 @@ def _text(value):
 
 def parse_generic_error(resp):
     """Best effort for an unknown error body: ``message``/``error``/``detail``, else a text snippet."""
-    body = _json_body(resp)
+    body = json_body(resp)
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
-            code = _text(error.get("code"))
-            message = _text(error.get("message"))
+            code = text_or_none(error.get("code"))
+            message = text_or_none(error.get("message"))
         else:
-            code = _text(body.get("code") or error)
-            message = _text(body.get("message") or body.get("error_description") or body.get("detail") or body.get("msg"))
+            code = text_or_none(body.get("code") or error)
+            message = text_or_none(body.get("message") or body.get("error_description") or body.get("detail") or body.get("msg"))
         if message or code:
-            return code, message, _text(body.get("requestId") or body.get("request_id")) or _header_request_id(resp)
-    return None, _snippet(resp), _header_request_id(resp)
+            return code, message, text_or_none(body.get("requestId") or body.get("request_id")) or header_request_id(resp)
+    return None, _snippet(resp), header_request_id(resp)
 
 
-def parse_descope_error(resp):
-    """Descope: ``{"errorCode", "errorDescription", "errorMessage"}``."""
-    body = _json_body(resp)
-    if isinstance(body, dict) and ("errorCode" in body or "errorDescription" in body or "errorMessage" in body):
-        description = _text(body.get("errorDescription"))
-        detail = _text(body.get("errorMessage"))
-        if description and detail and detail != description:
-            message = "%s: %s" % (description, detail)
-        else:
-            message = description or detail
-        return _text(body.get("errorCode")), message, _header_request_id(resp)
-    return parse_generic_error(resp)
+def error_parser(parse_body):
+    """Make an ``HttpClient`` error parser from ``parse_body(body) -> (code, message, request_id)`` or None.
 
-
-def parse_pingone_error(resp):
-    """PingOne platform ``{id, code, message, details[]}`` or OAuth ``{error, error_description}``."""
-    body = _json_body(resp)
-    if isinstance(body, dict):
-        if "error" in body and isinstance(body.get("error"), str):
-            return _text(body["error"]), _text(body.get("error_description")), _header_request_id(resp)
-        if "code" in body or "message" in body:
-            message = _text(body.get("message"))
-            parts = []
-            details = body.get("details")
-            for detail in details if isinstance(details, list) else ():
-                if not isinstance(detail, dict):
-                    continue
-                item = _text(detail.get("message")) or ""
-                if detail.get("target"):
-                    item = "%s: %s" % (detail["target"], item) if item else str(detail["target"])
-                if detail.get("code"):
-                    item = "%s (%s)" % (item, detail["code"]) if item else str(detail["code"])
-                if item:
-                    parts.append(item)
-            if parts:
-                message = "%s [%s]" % (message or "", "; ".join(parts))
-                message = message.strip()
-            return _text(body.get("code")), message, _text(body.get("id")) or _header_request_id(resp)
-    return parse_generic_error(resp)
-
-
-def parse_koreai_error(resp):
-    """Kore.ai XO ``{"errors": [{"msg", "code"}]}`` or ``{"message"}``."""
-    body = _json_body(resp)
-    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
-        messages, code = [], None
-        for item in body["errors"]:
-            if isinstance(item, dict):
-                if code is None and item.get("code") is not None:
-                    code = _text(item.get("code"))
-                msg = _text(item.get("msg") or item.get("message"))
-                if msg:
-                    messages.append(msg)
-            elif item:
-                messages.append(str(item))
-        return code, "; ".join(messages) or None, _header_request_id(resp)
-    return parse_generic_error(resp)
-
-
-_DEFAULT_PARSERS = {"descope": parse_descope_error, "davinci": parse_pingone_error, "pingone": parse_pingone_error, "koreai": parse_koreai_error}
+    ``parse_body`` gets the JSON error body when it is an object and recognises its provider's shape; when it
+    returns None (or the body is not a JSON object) the generic parser answers. A missing request id is taken
+    from the response headers.
+    """
+    def parse(resp):
+        body = json_body(resp)
+        parts = parse_body(body) if isinstance(body, dict) else None
+        if parts is None:
+            return parse_generic_error(resp)
+        code, message, request_id = parts
+        return code, message, request_id or header_request_id(resp)
+    parse.__doc__ = parse_body.__doc__
+    parse.__name__ = parse_body.__name__
+    return parse
 
 
 # ---------------------------------------------------------------------------
@@ -382,7 +342,7 @@ class HttpClient:
         self.retry_statuses = frozenset(retry_statuses)
         self.unsafe_retry_statuses = frozenset(unsafe_retry_statuses)
         self.rate_limit = rate_limit
-        self.error_parser = error_parser or _DEFAULT_PARSERS.get(provider, parse_generic_error)
+        self.error_parser = error_parser or parse_generic_error
         self.on_retry = on_retry
         self.reauth = reauth
         self.pool_size = max(1, int(pool_size))
@@ -471,7 +431,7 @@ class HttpClient:
             self._add_credential(value)
 
     def set_bearer_token(self, token):
-        """Replace the ``Authorization: Bearer`` token (e.g. after a DaVinci re-auth); the old one stays scrubbed."""
+        """Replace the ``Authorization: Bearer`` token (e.g. after a re-auth); the old one stays scrubbed."""
         self.add_secret(token)
         self.set_header("Authorization", "Bearer %s" % token)
 
@@ -687,7 +647,7 @@ class HttpClient:
             code, message, request_id = self.error_parser(resp)
         except Exception:  # pylint: disable=broad-exception-caught
             # A parser must never hide the HTTP error itself.
-            code, message, request_id = None, _snippet(resp), _header_request_id(resp)
+            code, message, request_id = None, _snippet(resp), header_request_id(resp)
         if not message and not code:
             message = resp.reason or None
         return ApiError(self.provider, resp.status_code, code=self.scrub(code), message=self.scrub(message),
@@ -706,5 +666,5 @@ class HttpClient:
             return loads(content, source="response body")
         except DocumentError as exc:
             raise ApiError(self.provider, resp.status_code, code="invalid_json", message=self.scrub(str(exc)),
-                           request_id=_header_request_id(resp), method=method.upper(), url=_path_only(self.url_for(path)),
+                           request_id=header_request_id(resp), method=method.upper(), url=_path_only(self.url_for(path)),
                            retryable=False) from None

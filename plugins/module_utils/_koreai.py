@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: flowops.flows contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Kore.ai "AI for Process" workflows: API client, package handling, normalisation and the adapter.
+"""Kore.ai "AI for Process" workflows: connection, client, adapter and plans.
 
-Private to this collection: its API may change without notice.
+Private to this collection: its API may change without notice. The package rules (environment
+variables, normal form, files, zip) are pure and live in ``_koreai_documents``.
 
 A workflow travels as a *package* of three JSON documents (``flow_definition.json``,
 ``app_definition.json``, ``env_variables.json``), either as a directory or as a zip.
@@ -39,46 +40,76 @@ promoted between environments (reference 11: encrypted, may not survive export/i
 from __future__ import annotations
 
 import copy
-import io
 import os
 import threading
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
-from ansible_collections.flowops.flows.plugins.module_utils._document import (
-    dumps,
-    fingerprint,
-    load_file,
-    loads,
-    safe_name,
+from ansible_collections.flowops.flows.plugins.module_utils._document import dumps, fingerprint, safe_name
+from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
+from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents import (
+    DOC_KEYS,
+    FILE_OF,
+    apply_env_overrides,
+    check_dest,
+    check_package,
+    env_differences,
+    env_names,
+    env_values,
+    keep_target_secure_values,
+    load_package_documents,
+    mask_env,
+    normalise_package,
+    override_text,
+    package_files,
+    pick,
+    read_zip_documents,
+    refuse_foreign,
+    scrub,
+    secure_names,
+    secure_without_value,
+    strip_secure_values,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, parse_koreai_error
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
-from ansible_collections.flowops.flows.plugins.module_utils._module import env
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError
+from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
 
 PROVIDER = "koreai"
-PACKAGE_FILES = ("flow_definition.json", "app_definition.json", "env_variables.json")
-DOC_KEYS = ("flow_definition", "app_definition", "env_variables")
-FILE_OF = dict(zip(DOC_KEYS, PACKAGE_FILES))
-MASK = "********"
 IN_PROGRESS, SUCCESS, FAILED = "IN_PROGRESS", "SUCCESS", "FAILED"
-# Fixed timestamp of every zip member: the zip of an unchanged workflow is byte-identical.
-ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
-
-# Server-owned metadata dropped (top level of flow_definition / app_definition, and of each
-# environment variable) before comparing and before writing files (reference 4, 7.7, 11).
-VOLATILE_KEYS = frozenset([
-    "_id", "__v", "accountId", "workflowId", "toolId", "streamId", "createdOn", "createdBy", "createdAt", "updatedOn",
-    "updatedBy", "updatedAt", "modifiedOn", "modifiedBy", "lMod", "lastModifiedOn", "exportedOn", "exportedBy", "exportJobId",
-])
-ENV_LIST_KEYS = ("envVariables", "env_variables", "variables")
-SECURE_FLAGS = ("isSecured", "isSecure", "secure", "secured", "is_secure", "isSecret")
 DOCK_ID_KEYS = ("dock-statusId", "dockStatusId", "dock_status_id", "dockStatusID", "_id")
 URL_KEYS = ("downloadUrl", "downloadURL", "download_url", "fileUrl", "file_url")
 EXPIRED_STATUSES = (403, 404, 410)
+
+
+# ---------------------------------------------------------------------------------------------------
+# connection: options, error parser, client
+
+CONNECTION_SPEC = {
+    "base_url": {"type": "str", "required": True, "fallback": env("KOREAI_BASE_URL")},
+    "api_key": {"type": "str", "required": True, "no_log": True, "fallback": env("KOREAI_API_KEY")},
+    "resource": {"type": "str", "default": "workflows", "choices": ["workflows", "tools"]},
+    "poll_interval": {"type": "float", "default": 2},
+    "wait_timeout": {"type": "float", "default": 600},
+}
+
+
+@error_parser
+def parse_koreai_error(body):
+    """Kore.ai XO ``{"errors": [{"msg", "code"}]}`` or ``{"message"}``."""
+    if not (isinstance(body.get("errors"), list) and body["errors"]):
+        return None
+    messages, code = [], None
+    for item in body["errors"]:
+        if isinstance(item, dict):
+            if code is None and item.get("code") is not None:
+                code = text_or_none(item.get("code"))
+            msg = text_or_none(item.get("msg") or item.get("message"))
+            if msg:
+                messages.append(msg)
+        elif item:
+            messages.append(str(item))
+    return code, "; ".join(messages) or None, None
 
 
 class KoreaiJobError(FlowError):
@@ -89,37 +120,6 @@ class KoreaiJobError(FlowError):
         self.job_id = job_id
         self.status = status
         self.reason = reason
-
-
-class PackageError(FlowError):
-    """A package (directory or zip) is not a valid Kore.ai workflow package."""
-
-
-# ---------------------------------------------------------------------------------------------------
-# document models (envelopes: unknown keys kept, the raw dict is what gets written)
-
-
-class FlowDefinition(Envelope):
-    """``flow_definition.json``: canvas and node definitions (schema unpublished: object only)."""
-
-
-class AppDefinition(Envelope):
-    """``app_definition.json``: workflow version information and guardrails (schema unpublished: object only)."""
-
-
-# ---------------------------------------------------------------------------------------------------
-# small helpers
-
-
-def pick(doc, *keys):
-    """The first non-empty value of ``keys`` in ``doc`` (tolerates the docs' different spellings)."""
-    if not isinstance(doc, dict):
-        return None
-    for key in keys:
-        value = doc.get(key)
-        if value not in (None, ""):
-            return value
-    return None
 
 
 def download_url_of(doc):
@@ -149,341 +149,6 @@ def failure_reason(doc):
         if isinstance(log, dict) and str(log.get("status", "")).upper() == FAILED and pick(log, "message", "msg"):
             return str(pick(log, "message", "msg"))
     return None
-
-
-# ---------------------------------------------------------------------------------------------------
-# environment variables
-
-
-def _env_container(doc):
-    """``(list of variable dicts, None)`` or ``(None, mapping)`` for the accepted env_variables shapes."""
-    if isinstance(doc, list):
-        return doc, None
-    if isinstance(doc, dict):
-        for key in ENV_LIST_KEYS:
-            if isinstance(doc.get(key), list):
-                return doc[key], None
-        return None, doc
-    return None, None
-
-
-def _var_name(item):
-    if isinstance(item, dict):
-        name = pick(item, "key", "name")
-        return name if isinstance(name, str) else None
-    return None
-
-
-def _is_secure(item):
-    return isinstance(item, dict) and any(item.get(flag) in (True, "true", "True", 1) for flag in SECURE_FLAGS)
-
-
-def env_names(doc):
-    items, mapping = _env_container(doc)
-    if items is not None:
-        return [n for n in (_var_name(i) for i in items) if n]
-    return list(mapping) if mapping is not None else []
-
-
-def secure_names(doc):
-    """Names of the variables marked secure."""
-    items, mapping = _env_container(doc)
-    if items is not None:
-        return [_var_name(i) for i in items if _is_secure(i) and _var_name(i)]
-    if mapping is not None:
-        return [k for k, v in mapping.items() if _is_secure(v)]
-    return []
-
-
-def env_values(doc, names):
-    """String values of the variables in ``names``."""
-    out = []
-    items, mapping = _env_container(doc)
-    for name in names:
-        value = None
-        if items is not None:
-            for item in items:
-                if _var_name(item) == name:
-                    value = item.get("value")
-        elif mapping is not None and name in mapping:
-            value = mapping[name].get("value") if isinstance(mapping[name], dict) else mapping[name]
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value):
-            out.append(str(value))
-    return out
-
-
-def override_text(value):
-    """Environment variable values are strings: YAML ``8080`` / ``true`` become ``"8080"`` / ``"true"``."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)):
-        return str(value)
-    raise PackageError("env_overrides: values must be strings, numbers or booleans, got %s" % type(value).__name__)
-
-
-def apply_env_overrides(doc, overrides, source="env_variables.json"):
-    """Copy of ``doc`` with each override's value set. An unknown variable is an error (typo protection)."""
-    if not overrides:
-        return doc
-    result = copy.deepcopy(doc)
-    items, mapping = _env_container(result)
-    known = env_names(result)
-    unknown = sorted(k for k in overrides if k not in known)
-    if unknown:
-        raise PackageError("env_overrides: %s not defined in %s (defined: %s)"
-                           % (", ".join("'%s'" % k for k in unknown), source, ", ".join(sorted(known)) or "none"))
-    for name, value in overrides.items():
-        text = override_text(value)
-        if items is not None:
-            for item in items:
-                if _var_name(item) == name:
-                    item["value"] = text
-        elif isinstance(mapping.get(name), dict):
-            mapping[name]["value"] = text
-        else:
-            mapping[name] = text
-    return result
-
-
-def strip_secure_values(doc, keep=()):
-    """Copy of an env_variables document without the ``value`` of variables marked secure.
-
-    The variables and their flags stay (the package still declares them); names in ``keep`` (variables set by
-    ``env_overrides``) keep their value.
-    """
-    keep = set(keep or ())
-    result = copy.deepcopy(doc)
-    items, mapping = _env_container(result)
-    if items is not None:
-        for item in items:
-            if _is_secure(item) and _var_name(item) not in keep:
-                item.pop("value", None)
-    elif mapping is not None:
-        for name, item in mapping.items():
-            if _is_secure(item) and name not in keep:
-                item.pop("value", None)
-    return result
-
-
-def _value_of(doc, name):
-    """``(True, value)`` when variable ``name`` of ``doc`` holds a value (not null), else ``(False, None)``."""
-    items, mapping = _env_container(doc)
-    if items is not None:
-        for item in items:
-            if _var_name(item) == name:
-                return ("value" in item and item["value"] is not None), item.get("value")
-    elif mapping is not None and name in mapping:
-        item = mapping[name]
-        if isinstance(item, dict):
-            return ("value" in item and item["value"] is not None), item.get("value")
-        return item is not None, item
-    return False, None
-
-
-def keep_target_secure_values(doc, target, keep=()):
-    """Copy of a desired env_variables document for an import into an existing workflow.
-
-    For every variable marked secure and not in ``keep`` (set by env_overrides), the package's value is replaced
-    by the target's own value (read by this run's export), or left out when the target holds none. Whatever the
-    API's conflict policy on import (reference koreai.md 3.3, 12.7), the target keeps its secret and a value
-    from another environment is never imported.
-    """
-    keep = set(keep or ())
-    result = copy.deepcopy(doc)
-    items, mapping = _env_container(result)
-    if items is not None:
-        variables = [(_var_name(item), item) for item in items]
-    else:
-        variables = list((mapping or {}).items())
-    for name, item in variables:
-        if not _is_secure(item) or name in keep:
-            continue
-        found, value = _value_of(target, name)
-        item.pop("value", None)
-        if found:
-            item["value"] = copy.deepcopy(value)
-    return result
-
-
-def secure_without_value(doc):
-    """Names of secure variables that hold no value."""
-    return sorted(name for name in secure_names(doc) if _value_of(doc, name)[1] in (None, ""))
-
-
-def mask_env(doc, names):
-    """Copy of an env_variables document with the values of ``names`` replaced by ``********``."""
-    names = set(names)
-    if not names:
-        return doc
-    result = copy.deepcopy(doc)
-    items, mapping = _env_container(result)
-    if items is not None:
-        for item in items:
-            if _var_name(item) in names and item.get("value") not in (None, ""):
-                item["value"] = MASK
-    elif mapping is not None:
-        for name in names & set(mapping):
-            if isinstance(mapping[name], dict):
-                if mapping[name].get("value") not in (None, ""):
-                    mapping[name]["value"] = MASK
-            elif mapping[name] not in (None, ""):
-                mapping[name] = MASK
-    return result
-
-
-# ---------------------------------------------------------------------------------------------------
-# package: validation, normalisation, files, zip
-
-
-def _foreign(doc):
-    """Name of another provider whose export ``doc`` looks like, or None."""
-    if not isinstance(doc, dict):
-        return None
-    if "screens" in doc and ("flowId" in doc or "contents" in doc or "flow" in doc or "metadata" in doc):
-        return "a Descope flow export (keys flowId/flow, screens)"
-    if "graphData" in doc or "flowInfo" in doc or ("companyId" in doc and "flowId" in doc):
-        return "a PingOne DaVinci flow export (keys graphData/flowInfo/companyId)"
-    flows = doc.get("flows")
-    if isinstance(flows, list) and any(isinstance(f, dict) and ("graphData" in f or "flowId" in f) for f in flows):
-        return "a PingOne DaVinci multi-flow export (key flows[])"
-    return None
-
-
-def validate_package(docs, sources):
-    """Check the three documents; ``sources`` maps each doc key to a file name used in messages."""
-    for key in DOC_KEYS:
-        what = _foreign(docs.get(key))
-        if what:
-            raise PackageError("%s: this is %s, not a Kore.ai workflow file (%s)" % (sources[key], what, FILE_OF[key]))
-    validate(FlowDefinition, docs["flow_definition"], sources["flow_definition"], "Kore.ai flow definition (a JSON object)")
-    validate(AppDefinition, docs["app_definition"], sources["app_definition"], "Kore.ai app definition (a JSON object)")
-    env = docs["env_variables"]
-    items, mapping = _env_container(env)
-    if items is None and mapping is None:
-        raise PackageError("%s: expected a JSON array of variables or an object, got %s"
-                           % (sources["env_variables"], type(env).__name__ if env is not None else "null"))
-    if items is not None:
-        for index, item in enumerate(items):
-            if not _var_name(item):
-                raise PackageError("%s: variable [%d]: expected an object with a string 'key' (or 'name')" % (sources["env_variables"], index))
-        names = [_var_name(i) for i in items]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise PackageError("%s: duplicate variables: %s" % (sources["env_variables"], ", ".join(dupes)))
-    return docs
-
-
-def read_zip(data, source):
-    """The three documents of a zip (members matched by base name, at any depth)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise PackageError("%s: not a zip archive" % source) from None
-    members = {}
-    with archive:
-        for info in archive.infolist():
-            base = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
-            if info.is_dir() or info.filename.startswith("__MACOSX/") or base not in PACKAGE_FILES:
-                continue
-            if base in members:
-                raise PackageError("%s: contains %s twice (%s and %s)" % (source, base, members[base].filename, info.filename))
-            members[base] = info
-        missing = [name for name in PACKAGE_FILES if name not in members]
-        if missing:
-            raise PackageError("%s: missing %s (a Kore.ai workflow package holds %s)" % (source, ", ".join(missing), ", ".join(PACKAGE_FILES)))
-        docs, sources = {}, {}
-        for key in DOC_KEYS:
-            info = members[FILE_OF[key]]
-            sources[key] = "%s!%s" % (source, info.filename)
-            try:
-                raw = archive.read(info)
-            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-                raise PackageError("%s: cannot read: %s" % (sources[key], exc)) from None
-            docs[key] = loads(raw, source=sources[key])
-    return validate_package(docs, sources)
-
-
-def load_package(src):
-    """Load a package from a directory holding the three files or from a zip file."""
-    if os.path.isdir(src):
-        docs, sources = {}, {}
-        missing = [name for name in PACKAGE_FILES if not os.path.isfile(os.path.join(src, name))]
-        if missing:
-            raise PackageError("%s: missing %s (a Kore.ai workflow package holds %s)" % (src, ", ".join(missing), ", ".join(PACKAGE_FILES)))
-        for key in DOC_KEYS:
-            sources[key] = os.path.join(src, FILE_OF[key])
-            docs[key] = load_file(sources[key])
-        return validate_package(docs, sources)
-    if not os.path.exists(src):
-        raise PackageError("%s: no such file or directory" % src)
-    try:
-        with open(src, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise PackageError("%s: cannot read: %s" % (src, exc.strerror or exc)) from None
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise PackageError("%s: expected a directory with %s, or a zip of them" % (src, ", ".join(PACKAGE_FILES)))
-    return read_zip(data, src)
-
-
-def _strip_top(doc):
-    if isinstance(doc, dict):
-        return {k: v for k, v in doc.items() if k not in VOLATILE_KEYS}
-    return doc
-
-
-def _env_sort_key(item):
-    return (_var_name(item) or "", dumps(item))
-
-
-def normalise_package(docs, secure_values=False, keep=()):
-    """Comparable (and file) form: server metadata dropped, variables sorted by key.
-
-    The value of a variable marked secure is left out (it is not compared and not written to files) unless
-    ``secure_values`` is true or its name is in ``keep`` (variables set by env_overrides).
-    """
-    if docs is None:
-        return None
-    env = copy.deepcopy(docs.get("env_variables"))
-    if not secure_values:
-        env = strip_secure_values(env, keep)
-    items, _mapping = _env_container(env)
-    if items is not None:
-        items[:] = sorted((_strip_top(i) for i in items), key=_env_sort_key)
-    return {
-        "flow_definition": _strip_top(copy.deepcopy(docs.get("flow_definition"))),
-        "app_definition": _strip_top(copy.deepcopy(docs.get("app_definition"))),
-        "env_variables": env,
-    }
-
-
-def build_zip(docs):
-    """A deterministic zip of the three documents: sorted entries, fixed timestamps and modes, canonical JSON."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(PACKAGE_FILES):
-            key = DOC_KEYS[PACKAGE_FILES.index(name)]
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
-            archive.writestr(info, dumps(docs[key]).encode("utf-8"), compresslevel=6)
-    return buffer.getvalue()
-
-
-def package_files(dest, docs, fmt):
-    """``[(path, content)]`` for the engine's export: three canonical JSON files, or one zip."""
-    if fmt == "zip":
-        return [(dest, build_zip(docs))]
-    return [(os.path.join(dest, FILE_OF[key]), docs[key]) for key in DOC_KEYS]
-
-
-# ---------------------------------------------------------------------------------------------------
-# API client
 
 
 class KoreAIClient:
@@ -643,14 +308,54 @@ def _job_report(job):
     return {key: job.get(key) for key in ("dock_status_id", "action", "status", "export_job_id", "polls", "seconds")}
 
 
+def client_from_params(params, http_options, on_secret=None):  # pylint: disable=unused-argument
+    """A ``KoreAIClient`` from the module parameters and ``_options.http_options()``.
+
+    ``on_secret`` is unused: the only credential, ``api_key``, is a no_log option already.
+    """
+    return KoreAIClient(params["base_url"], params["api_key"], resource=params["resource"], poll_interval=params["poll_interval"],
+                        wait_timeout=params["wait_timeout"], **http_options)
+
+
 # ---------------------------------------------------------------------------------------------------
-# adapter
+# documents: envelope models and loading
+
+
+class FlowDefinition(Envelope):
+    """``flow_definition.json``: canvas and node definitions (schema unpublished: object only)."""
+
+
+class AppDefinition(Envelope):
+    """``app_definition.json``: workflow version information and guardrails (schema unpublished: object only)."""
+
+
+def validate_package(docs, sources):
+    """Check the three documents; ``sources`` maps each doc key to a file name used in messages."""
+    refuse_foreign(docs, sources)
+    validate(FlowDefinition, docs["flow_definition"], sources["flow_definition"], "Kore.ai flow definition (a JSON object)")
+    validate(AppDefinition, docs["app_definition"], sources["app_definition"], "Kore.ai app definition (a JSON object)")
+    return check_package(docs, sources)
+
+
+def read_zip(data, source):
+    """The three documents of a zip, validated."""
+    return validate_package(*read_zip_documents(data, source))
+
+
+def load_package(src):
+    """Load a package from a directory holding the three files or from a zip file, validated."""
+    return validate_package(*load_package_documents(src))
+
+
+# ---------------------------------------------------------------------------------------------------
+# adapters
 
 
 class KoreAIAdapter(Adapter):
     """Reconciles one workflow package with one target workflow (see the module docstring for deploy semantics)."""
 
     provider = PROVIDER
+    verify = False   # create/update verify themselves after the import (and deploy): see _deploy_and_verify
 
     def __init__(self, client, env_overrides=None, deploy=False, flow_id=None, add_secret=None, warn=None, include_secure_values=False):
         self.client = client
@@ -698,7 +403,7 @@ class KoreAIAdapter(Adapter):
         out = copy.deepcopy(doc)
         if isinstance(out, dict) and "env_variables" in out:
             out["env_variables"] = mask_env(out["env_variables"], names)
-        return _scrub(out, values)
+        return scrub(out, values)
 
     # -- engine interface ---------------------------------------------------------------------------
     def read(self, item):
@@ -755,7 +460,7 @@ class KoreAIAdapter(Adapter):
         differing = [FILE_OF[k] for k in DOC_KEYS if got.get(k) != want.get(k)]
         detail = ""
         if got.get("env_variables") != want.get("env_variables"):
-            kept = _env_differences(got.get("env_variables"), want.get("env_variables"))
+            kept = env_differences(got.get("env_variables"), want.get("env_variables"))
             if kept:
                 detail = "; variables whose value differs from the package: %s (the import API may keep existing values)" % ", ".join(kept)
         raise FlowError("%s workflow %s: after the import%s the exported workflow differs from the package in %s%s"
@@ -815,49 +520,8 @@ class KoreAIAdapter(Adapter):
         return safe_name(str(item.data.get("id") or item.name or item.key)) + ".json"
 
 
-def _env_differences(got, want):
-    def values(doc):
-        items, mapping = _env_container(doc)
-        if items is not None:
-            return {_var_name(i): i.get("value") for i in items if isinstance(i, dict)}
-        if mapping is not None:
-            return {k: (v.get("value") if isinstance(v, dict) else v) for k, v in mapping.items()}
-        return {}
-    have, wanted = values(got), values(want)
-    return sorted(str(k) for k in set(have) | set(wanted) if have.get(k) != wanted.get(k))
-
-
-def _scrub(node, values):
-    if not values:
-        return node
-    if isinstance(node, dict):
-        return {(_scrub(k, values) if isinstance(k, str) else k): _scrub(v, values) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_scrub(v, values) for v in node]
-    if isinstance(node, str):
-        for value in values:
-            if value in node:
-                node = node.replace(value, MASK)
-    return node
-
-
 # ---------------------------------------------------------------------------------------------------
-# module entry points
-
-CONNECTION_SPEC = {
-    "base_url": {"type": "str", "required": True, "fallback": env("KOREAI_BASE_URL")},
-    "api_key": {"type": "str", "required": True, "no_log": True, "fallback": env("KOREAI_API_KEY")},
-    "resource": {"type": "str", "default": "workflows", "choices": ["workflows", "tools"]},
-    "poll_interval": {"type": "float", "default": 2},
-    "wait_timeout": {"type": "float", "default": 600},
-}
-
-
-def client_from(flow_module):
-    params = flow_module.params
-    options = flow_module.http_options()
-    return KoreAIClient(params["base_url"], params["api_key"], resource=params["resource"], poll_interval=params["poll_interval"],
-                        wait_timeout=params["wait_timeout"], **options)
+# plans: one per module state, (client, params, context) -> Plan (or the result dict of an info module)
 
 
 def workflow_info(client, adapter, workflow_ids, include_content, parallel=4):
@@ -897,8 +561,47 @@ def dock_status_info(client, dock_status_id):
     }
 
 
-def check_dest(dest, fmt):
-    if fmt == "zip" and os.path.isdir(dest):
-        raise FlowError("dest %s is a directory; with format=zip dest is the zip file to write" % dest)
-    if fmt == "files" and os.path.exists(dest) and not os.path.isdir(dest):
-        raise FlowError("dest %s exists and is not a directory; with format=files dest is the directory for %s" % (dest, ", ".join(PACKAGE_FILES)))
+def _workflow_adapter(client, params, context):
+    for value in (params["env_overrides"] or {}).values():
+        if isinstance(value, str) and len(value) >= 4:
+            context.add_secret(value)
+    adapter = KoreAIAdapter(client, env_overrides=params["env_overrides"], deploy=params["deploy"], flow_id=params["flow_id"],
+                            add_secret=context.add_secret, warn=context.warn, include_secure_values=params["include_secure_values"])
+    if params["include_secure_values"] and (params["state"] == "exported" or params["backup_dir"]):
+        context.warn("include_secure_values: the values of secure environment variables are written to disk in clear text (%s)"
+                     % ("exported files" if params["state"] == "exported" else "backup files"))
+    return adapter
+
+
+def _workflow_result(report, context):  # pylint: disable=unused-argument
+    return {"workflow_id": (report.get("flows") or [{}])[0].get("workflow_id")}
+
+
+def _env_source(src):
+    return os.path.join(src, FILE_OF["env_variables"]) if os.path.isdir(src) else "%s!%s" % (src, FILE_OF["env_variables"])
+
+
+def plan_present_workflow(client, params, context):
+    adapter = _workflow_adapter(client, params, context)
+    desired = load_package(params["src"])
+    data = {"env_source": _env_source(params["src"])}
+    if params["workflow_id"]:
+        data["id"] = params["workflow_id"]
+    item = Item(params["workflow_id"] or params["name"], name=params["name"], desired=desired, source=params["src"], data=data)
+    return Plan(adapter, [item], "present", result=_workflow_result)
+
+
+def plan_export_workflow(client, params, context):
+    adapter = _workflow_adapter(client, params, context)
+    check_dest(params["dest"], params["format"])
+    item = Item(params["workflow_id"], name=params["name"], data={"id": params["workflow_id"]})
+    return Plan(adapter, [item], "exported", result=_workflow_result,
+                files_for=lambda _item, current: package_files(params["dest"], adapter.export_document(current), params["format"]))
+
+
+def plan_info_workflow(client, params, context):
+    adapter = KoreAIAdapter(client, add_secret=context.add_secret)
+    result = {"flows": workflow_info(client, adapter, params["workflow_ids"] or [], params["include_content"], params["parallel"])}
+    if params["dock_status_id"]:
+        result["dock_status"] = dock_status_info(client, params["dock_status_id"])
+    return result

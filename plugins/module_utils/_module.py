@@ -7,53 +7,42 @@ Owns what every flow module does the same way: the common options (documented in
 ``flowops.flows.common`` doc fragment), dependency checks reported with
 ``missing_required_lib``, secrets obtained at run time added to ``no_log_values``,
 and uniform result / error assembly.
+
+``run_module`` is the one runner every module calls (the model is kubernetes.core's
+``module_utils/k8s/runner.py``)::
+
+    client = connect(params, http_options, on_secret)        # the provider's client_from_params
+    plan = plans[state](client, params, context)             # the provider's plan_<state>_<resource>
+    report = Engine(plan.adapter, ...).run(plan)             # or, for an info module, plan is the result
+    exit_report(report)
 """
 
 from __future__ import annotations
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError
-from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RateLimiter
+from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.flowops.flows.plugins.module_utils._models import DocumentInvalid, HAS_PYDANTIC, PYDANTIC_IMPORT_ERROR
-from ansible_collections.flowops.flows.plugins.module_utils._sync import FlowError, SyncError
-
-COMMON_ARGSPEC = {
-    "timeout": {"type": "float", "default": 30},
-    "validate_certs": {"type": "bool", "default": True},
-    "retries": {"type": "int", "default": 3},
-    "parallel": {"type": "int", "default": 4},
-    "rate_limit": {"type": "float"},
-    "backup_dir": {"type": "path"},
-}
-
-
-def env(*names):
-    """Shorthand for an argspec ``fallback`` reading the first set environment variable."""
-    return (env_fallback, list(names))
+from ansible_collections.flowops.flows.plugins.module_utils._options import argument_spec as full_argument_spec, check_common
+from ansible_collections.flowops.flows.plugins.module_utils._options import engine_options, http_options
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Context, Engine, FlowError, SyncError
 
 
 class FlowModule:
     """Wraps AnsibleModule with the collection's conventions."""
 
     def __init__(self, argument_spec, connection_spec=None, supports_check_mode=True, **kwargs):
-        spec = copy.deepcopy(COMMON_ARGSPEC)
-        spec.update(copy.deepcopy(connection_spec or {}))
-        spec.update(argument_spec)
+        spec = full_argument_spec(connection_spec, argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
         self.params = self.module.params
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests", reason="to call the provider API"), exception=REQUESTS_IMPORT_ERROR)
         if not HAS_PYDANTIC:
             self.module.fail_json(msg=missing_required_lib("pydantic>=2", reason="to validate flow documents"), exception=PYDANTIC_IMPORT_ERROR)
-        if self.params.get("parallel") is not None and self.params["parallel"] < 1:
-            self.fail("parallel must be 1 or more, got %s" % self.params["parallel"])
-        if self.params.get("retries") is not None and self.params["retries"] < 0:
-            self.fail("retries must be 0 or more, got %s" % self.params["retries"])
-        if self.params.get("rate_limit") is not None and self.params["rate_limit"] <= 0:
-            self.fail("rate_limit must be a number of requests per second above 0, got %s" % self.params["rate_limit"])
+        problem = check_common(self.params)
+        if problem:
+            self.fail(problem)
 
     @property
     def check_mode(self):
@@ -72,24 +61,11 @@ class FlowModule:
         self.module.warn(msg)
 
     def http_options(self):
-        """The common HTTP options as keyword arguments for ``HttpClient``."""
-        return {
-            "timeout": self.params["timeout"],
-            "validate_certs": self.params["validate_certs"],
-            "retries": self.params["retries"],
-            "pool_size": self.params["parallel"],
-            "on_retry": self.module.warn,
-            # one token bucket for every call of this module run, whichever thread makes it
-            "rate_limit": RateLimiter(self.params["rate_limit"]) if self.params.get("rate_limit") else None,
-        }
+        """The common HTTP options as keyword arguments for ``HttpClient`` (retries are reported as warnings)."""
+        return http_options(self.params, on_retry=self.module.warn)
 
     def engine_options(self):
-        return {
-            "check_mode": self.check_mode,
-            "diff_mode": self.diff_mode,
-            "parallel": self.params["parallel"],
-            "backup_dir": self.params.get("backup_dir"),
-        }
+        return engine_options(self.params, self.check_mode, self.diff_mode)
 
     def fail(self, msg, **kwargs):
         self.module.fail_json(msg=msg, **kwargs)
@@ -97,6 +73,7 @@ class FlowModule:
     def exit_report(self, report, msg=None, **extra):
         """Exit with the engine's report: ``changed``, ``flows`` and (diff mode only) ``diff``."""
         result = {"changed": bool(report.get("changed")), "flows": report.get("flows", [])}
+        msg = extra.pop("msg", msg)
         if self.diff_mode and report.get("diff"):
             result["diff"] = report["diff"]
         if msg is None:
@@ -109,6 +86,24 @@ class FlowModule:
         result.update(extra)
         self.module.exit_json(msg=msg, **result)
 
+    def context(self):
+        """The run as planners see it (``_sync.Context``)."""
+        return Context(self.check_mode, self.diff_mode, self.warn, self.add_secret)
+
+    def run_plan(self, connect, plans, state=None):
+        """Build the client, plan ``state`` (default: the ``state`` option, else ``info``), run the engine, exit."""
+        state = state or self.params.get("state") or "info"
+        context = self.context()
+        client = connect(self.params, self.http_options(), self.add_secret)
+        try:
+            plan = plans[state](client, self.params, context)
+            if isinstance(plan, dict):   # an info module: the plan is the result
+                self.module.exit_json(changed=False, **plan)
+            report = collapse_auth_error(client, lambda: Engine(plan.adapter, **self.engine_options()).run(plan))
+        finally:
+            client.close()
+        self.exit_report(report, **plan.exit_fields(report, context))
+
     def run(self, func):
         """Call ``func()`` and turn the collection's errors into a clean ``fail_json``."""
         try:
@@ -119,3 +114,31 @@ class FlowModule:
             return self.fail(str(exc), error=exc.to_dict())
         except (FlowError, DocumentError, DocumentInvalid) as exc:
             return self.fail(str(exc))
+
+
+def collapse_auth_error(client, call):
+    """Run an engine call; when the client recorded that its credentials were rejected (``client.auth_error``),
+    fail with that one message instead of one per flow."""
+    try:
+        return call()
+    except SyncError as exc:
+        auth_error = getattr(client, "auth_error", None)
+        if auth_error is not None:
+            message = str(auth_error)
+            short = "%s (see msg)" % getattr(auth_error, "short", "credentials rejected")
+            for flow in exc.report.get("flows", []):
+                if flow.get("error") == message:
+                    flow["error"] = short
+            raise SyncError(message, exc.report) from None
+        raise
+
+
+def run_module(argument_spec, connection_spec, connect, plans, **module_kwargs):
+    """The one module runner: ``FlowModule`` -> ``connect`` -> ``plans[state]`` -> ``Engine`` -> ``exit_report``.
+
+    ``connect(params, http_options, on_secret)`` is the provider's ``client_from_params``; ``plans`` maps each
+    ``state`` (``info`` for a module without one) to the provider's ``plan_*`` function
+    ``(client, params, context) -> Plan`` (or, for ``info``, the result dict).
+    """
+    flow_module = FlowModule(argument_spec, connection_spec, **module_kwargs)
+    flow_module.run(lambda: flow_module.run_plan(connect, plans))

@@ -12,7 +12,7 @@ providers (DESIGN.md section 3)::
 
 Items are grouped in *stages* (``Item.stage``): every item of a stage is read and
 written concurrently (bounded by ``parallel``), and a stage starts only when the
-previous one succeeded (DaVinci subflows before their parents). When an item fails,
+previous one succeeded (for example subflows before the flows that call them). When an item fails,
 later stages are skipped and, if ``rollback`` is set, every item already written in
 this run is put back from the document read before the write.
 
@@ -30,7 +30,7 @@ Adapter interface (duck-typed; see ``Adapter`` for the defaults):
     dropped). Desired and current are equal when their normal forms are equal.
 ``create(item, desired)`` / ``update(item, desired, current)`` / ``delete(item, current)``
     Write calls. ``create`` stores any new id in ``item.data``. An ``update`` made of several calls
-    (Kore.ai: import, then deploy) sets ``item.written = True`` once the target has changed, so that a
+    (for example an import, then a deploy) sets ``item.written = True`` once the target has changed, so that a
     failure after that point is rolled back from the document read before, like any write of the run.
 ``restore(item, previous)``
     Put back ``previous`` (a document returned by ``read``; ``None`` = delete what this run created).
@@ -45,6 +45,12 @@ Adapter interface (duck-typed; see ``Adapter`` for the defaults):
     File name (one path component) for the backup of this item.
 ``backup_document(item, current)``
     What the backup file holds (default: ``current``); an adapter leaves secret values out here.
+``verify`` (bool attribute, default True)
+    Whether the engine re-reads and compares after each write; an adapter that verifies inside its
+    own ``create``/``update`` (after an asynchronous import and deploy) sets it to False.
+
+A module builds a ``Plan`` (adapter, items, state, and for ``exported`` the ``files_for`` callable) and
+hands it to ``Engine.run``; see ``_module.run_module``.
 """
 
 from __future__ import annotations
@@ -101,10 +107,39 @@ class Item:  # pylint: disable=too-few-public-methods
         return "'%s'" % self.key
 
 
+class Context:  # pylint: disable=too-few-public-methods
+    """What a planner may use of the module run, without the module object."""
+
+    def __init__(self, check_mode=False, diff_mode=False, warn=None, add_secret=None):
+        self.check_mode = check_mode
+        self.diff_mode = diff_mode
+        self.warn = warn or (lambda msg: None)
+        self.add_secret = add_secret or (lambda value: None)
+
+
+class Plan:  # pylint: disable=too-few-public-methods
+    """What a provider's ``plan_*`` function returns: the adapter, the items and the state to reach.
+
+    ``files_for`` (state ``exported``) is ``Engine.export``'s callable. ``result(report, context)`` optionally
+    returns extra top-level result fields (and ``msg``) for the module's exit.
+    """
+
+    def __init__(self, adapter, items, state, files_for=None, result=None):
+        self.adapter = adapter
+        self.items = list(items)
+        self.state = state
+        self.files_for = files_for
+        self.result = result
+
+    def exit_fields(self, report, context):
+        return dict(self.result(report, context)) if self.result is not None else {}
+
+
 class Adapter:
     """Base class with the defaults of the adapter interface described in the module docstring."""
 
     provider = "provider"
+    verify = True
 
     def read(self, item):
         raise NotImplementedError
@@ -158,6 +193,15 @@ def _read_bytes(path):
         return None
 
 
+def _file_diff(path, old, new):
+    """Before/after of a file's text, or None when the new content is not UTF-8 text (a zip)."""
+    try:
+        after = new.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return {"before": (old or b"").decode("utf-8", "replace"), "after": after, "before_header": path, "after_header": path}
+
+
 def _timestamp():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
 
@@ -172,7 +216,7 @@ class Engine:
         self.parallel = max(1, int(parallel or 1))
         self.backup_dir = backup_dir
         self.rollback = rollback
-        self.verify = verify
+        self.verify = verify and getattr(adapter, "verify", True)
         self._lock = threading.Lock()
         self._written = []   # (item, previous raw document or None) in write order
 
@@ -342,12 +386,20 @@ class Engine:
     def _report(flows, diffs):
         return {"changed": any(r.get("changed") for r in flows), "flows": flows, "diff": diffs}
 
+    def run(self, plan):
+        """Run a ``Plan``: ``exported`` -> ``export``, ``present``/``absent`` -> ``apply``."""
+        if plan.state == "exported":
+            return self.export(plan.items, plan.files_for)
+        return self.apply(plan.items, plan.state)
+
     # ------------------------------------------------------------------ export
     def export(self, items, files_for):
         """Export items to files.
 
         ``files_for(item, current)`` returns a list of ``(path, content)`` where ``content`` is a JSON-able
         document (written as canonical JSON) or ``bytes``. A file is rewritten only when its bytes change.
+        In diff mode each changed file gets a before/after diff, bytes included when they are UTF-8 text
+        (not for a zip).
         """
         adapter = self.adapter
 
@@ -366,9 +418,10 @@ class Engine:
                     old = _read_bytes(path)
                     if old != data:
                         changed = True
-                        if self.diff_mode and not isinstance(content, bytes):
-                            diffs.append({"before": (old or b"").decode("utf-8", "replace"), "after": data.decode("utf-8"),
-                                          "before_header": path, "after_header": path})
+                        if self.diff_mode:
+                            diff = _file_diff(path, old, data)
+                            if diff is not None:
+                                diffs.append(diff)
                         if not self.check_mode:
                             write_if_changed(path, data)
                     result["files"].append(path)

@@ -235,17 +235,14 @@ msg:
   sample: 1 created, 2 unchanged
 """
 
-from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Engine, Item
 from ansible_collections.flowops.flows.plugins.module_utils._davinci import (
     CONNECTION_SPEC,
-    ExportAdapter,
     client_from_params,
-    find_flow,
-    load_sources,
-    plan_absent,
-    plan_present,
+    plan_absent_flow,
+    plan_export_flow,
+    plan_present_flow,
 )
+from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "default": "present", "choices": ["present", "absent", "exported"]},
@@ -265,46 +262,14 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(flow_module):
-    params = flow_module.params
-    client = client_from_params(flow_module)
-    try:
-        engine = Engine
-        if params["state"] == "exported":
-            if params["include_variable_values"]:
-                flow_module.warn("include_variable_values=true writes variable values, which may be secrets, to %s in clear text" % params["dest"])
-            fid, fname = find_flow(client, flow_id=params["flow_id"], name=params["name"])
-            if fid is None:
-                flow_module.fail("flow %s not found in environment %s" % (params["flow_id"] or "'%s'" % params["name"], params["environment_id"]))
-            adapter = ExportAdapter(client, params["dest"], params["version"], params["include_subflows"], params["include_variable_values"])
-            report = engine(adapter, **flow_module.engine_options()).export([Item(fid, name=fname, data={"id": fid})], adapter.files_for)
-        elif params["state"] == "absent":
-            adapter, items = plan_absent(client, flow_id=params["flow_id"], name=params["name"])
-            report = engine(adapter, **flow_module.engine_options()).apply(items, "absent")
-        else:
-            sources = load_sources(params["src"])
-            adapter, items = plan_present(
-                client, sources, connection_map=params["connection_map"], allow_unmapped=params["allow_unmapped_connections"],
-                substitutions=params["substitutions"], flow_id=params["flow_id"], ignore_layout=params["ignore_layout"],
-                deploy=params["deploy"], enabled=params["enabled"], warn=flow_module.warn, check_mode=flow_module.check_mode)
-            report = engine(adapter, **flow_module.engine_options()).apply(items, "present")
-            for item, entry in zip(items, report["flows"]):
-                entry["id"] = item.data.get("id")
-                if item.data.get("placeholder") and entry.get("action") == "updated":
-                    entry["action"] = "created"   # created empty first to break a subflow reference cycle
-    finally:
-        client.close()
-    flow_module.exit_report(report)
-
-
 def main():
-    flow_module = FlowModule(
-        ARGUMENT_SPEC, CONNECTION_SPEC,
+    run_module(
+        ARGUMENT_SPEC, CONNECTION_SPEC, client_from_params,
+        {"present": plan_present_flow, "absent": plan_absent_flow, "exported": plan_export_flow},
         required_if=[("state", "present", ["src"]), ("state", "exported", ["dest"]),
                      ("state", "exported", ["flow_id", "name"], True), ("state", "absent", ["flow_id", "name"], True)],
         mutually_exclusive=[("flow_id", "name")],
     )
-    flow_module.run(lambda: run(flow_module))
 
 
 if __name__ == "__main__":

@@ -107,15 +107,8 @@ flows:
       returned: content is true
 """
 
-from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
-from ansible_collections.flowops.flows.plugins.module_utils._davinci import (
-    CONNECTION_SPEC,
-    ExportAdapter,
-    client_from_params,
-    find_flow,
-    flow_summary,
-    version_summary,
-)
+from ansible_collections.flowops.flows.plugins.module_utils._davinci import CONNECTION_SPEC, client_from_params, plan_info_flow
+from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
 
 ARGUMENT_SPEC = {
     "flow_id": {"type": "str"},
@@ -125,36 +118,8 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(flow_module):
-    params = flow_module.params
-    client = client_from_params(flow_module)
-    try:
-        flows = client.list_flows()
-        if params["flow_id"] or params["name"]:
-            fid, _name = find_flow(client, flow_id=params["flow_id"], name=params["name"], flows=flows)
-            selected = [client.get_flow(fid)] if fid else []
-        else:
-            selected = flows
-        result = []
-        exporter = ExportAdapter(client, dest=None, include_subflows=True, include_variable_values=False)
-        for flow in selected:
-            entry = flow_summary(flow)
-            entry["backup_file"] = None
-            if params["versions"]:
-                entry["versions"] = [version_summary(v) for v in client.list_versions(flow["id"])]
-            if params["content"]:
-                parts = exporter.portable(exporter.read_item_id(flow["id"]))
-                entry["content"] = parts[0][1]
-                entry["subflows"] = dict(parts[1:])
-            result.append(entry)
-    finally:
-        client.close()
-    flow_module.module.exit_json(changed=False, flows=result)
-
-
 def main():
-    flow_module = FlowModule(ARGUMENT_SPEC, CONNECTION_SPEC, mutually_exclusive=[("flow_id", "name")])
-    flow_module.run(lambda: run(flow_module))
+    run_module(ARGUMENT_SPEC, CONNECTION_SPEC, client_from_params, {"info": plan_info_flow}, mutually_exclusive=[("flow_id", "name")])
 
 
 if __name__ == "__main__":

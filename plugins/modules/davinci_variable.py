@@ -155,14 +155,13 @@ msg:
   type: str
 """
 
-from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Engine, FlowError, Item
 from ansible_collections.flowops.flows.plugins.module_utils._davinci import (
     CONNECTION_SPEC,
-    VariableAdapter,
     client_from_params,
-    find_flow,
+    plan_absent_variable,
+    plan_present_variable,
 )
+from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
@@ -179,61 +178,8 @@ ARGUMENT_SPEC = {
 }
 
 
-def _spec(flow_module, client):
-    params = flow_module.params
-    if params["context"] == "flow" and not params["flow"]:
-        raise FlowError("flow is required when context is flow")
-    if params["context"] != "flow" and params["flow"]:
-        raise FlowError("flow is only allowed when context is flow (context is %s)" % params["context"])
-    if params["data_type"] == "secret" and params["context"] != "company":
-        raise FlowError("secret variables must use context company")
-    if params["value"] is None and not params["mutable"] and params["state"] == "present":
-        raise FlowError("mutable must be true when no value is set")
-    spec = {"name": params["name"], "context": params["context"], "dataType": params["data_type"], "mutable": params["mutable"],
-            "displayName": params["display_name"], "min": params["min"], "max": params["max"], "value": params["value"]}
-    if params["flow"]:
-        flow = client.get_flow(params["flow"])
-        fid = flow.get("id") if flow else find_flow(client, name=params["flow"])[0]
-        if not fid:
-            raise FlowError("flow '%s' not found in environment %s" % (params["flow"], params["environment_id"]))
-        spec["flow"] = {"id": fid}
-    return spec
-
-
-def run(flow_module):
-    params = flow_module.params
-    if params["data_type"] == "secret" and params["value"] is not None:
-        flow_module.add_secret(str(params["value"]))
-    client = client_from_params(flow_module)
-    try:
-        spec = _spec(flow_module, client)
-        adapter = VariableAdapter(client, spec, update_secret=params["update_secret"])
-        item = Item(params["name"], name=params["name"])
-        engine = Engine(adapter, **flow_module.engine_options())
-        if params["state"] == "present":
-            current = adapter.read(item)
-            if spec["dataType"] is None:
-                if current is None:
-                    raise FlowError("data_type is required to create variable '%s'" % params["name"])
-                spec["dataType"] = current.get("dataType")
-            item.desired = adapter.desired_body()
-            report = engine.apply([item], "present")
-        else:
-            report = engine.apply([item], "absent")
-    finally:
-        client.close()
-    entry = dict(report["flows"][0])
-    entry["id"] = item.data.get("id")
-    msg = "variable '%s' %s" % (params["name"], entry.get("action"))
-    result = {"changed": report["changed"], "variable": entry, "flows": [entry], "msg": ("check mode: " + msg) if flow_module.check_mode else msg}
-    if flow_module.diff_mode and report.get("diff"):
-        result["diff"] = report["diff"]
-    flow_module.module.exit_json(**result)
-
-
 def main():
-    flow_module = FlowModule(ARGUMENT_SPEC, CONNECTION_SPEC)
-    flow_module.run(lambda: run(flow_module))
+    run_module(ARGUMENT_SPEC, CONNECTION_SPEC, client_from_params, {"present": plan_present_variable, "absent": plan_absent_variable})
 
 
 if __name__ == "__main__":

@@ -193,73 +193,30 @@ diff:
   sample: [{before: "...", after: "...", before_header: "descope 'Sign In' (sign-in) (target)", after_header: "descope 'Sign In' (sign-in) (desired)"}]
 """
 
-import os
-
 from ansible_collections.flowops.flows.plugins.module_utils._descope import (
+    CONNECTION_SPEC,
     DEFAULT_FLOW_IGNORE_PATHS,
-    DescopeFlowAdapter,
-    ExportFiles,
-    add_export_diffs,
-    check_deletable,
     client_from_params,
-    connection_argspec,
-    desired_flows,
-    flow_items,
-    resolve_export_ids,
-    run_engine,
+    plan_absent_flow,
+    plan_export_flow,
+    plan_present_flow,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Engine, FlowError, Item
+from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
 
-
-def _single_file(dest, ids, requested):
-    if requested == ["all"] or len(ids) != 1:
-        return False
-    return not (os.path.isdir(dest) or dest.endswith(os.sep))
-
-
-def _run(flow_module):
-    params = flow_module.params
-    state = params["state"]
-    ids = params["flow_id"] or []
-    if state == "present":
-        if len(ids) > 1:
-            raise FlowError("state=present takes one flow_id (the id to import the flow as), got %d" % len(ids))
-        items = flow_items(desired_flows(params["src"], params["flow"], ids[0] if ids else None))
-    elif state == "absent":
-        items = [Item(flow_id) for flow_id in check_deletable(list(dict.fromkeys(ids)))]
-    else:
-        if ids != ["all"]:
-            resolve_export_ids(None, ids)   # validate before any call
-    client = client_from_params(params, flow_module.http_options())
-    for secret in client.secrets:
-        flow_module.add_secret(secret)
-    try:
-        adapter = DescopeFlowAdapter(client, params["ignore_paths"])
-        engine = Engine(adapter, **flow_module.engine_options())
-        if state == "exported":
-            export_ids = resolve_export_ids(client, ids)
-            files = ExportFiles(params["dest"], _single_file(params["dest"], export_ids, ids))
-            report = run_engine(client, lambda: engine.export([Item(i) for i in export_ids], files))
-            add_export_diffs(report, files, flow_module.diff_mode)
-        else:
-            report = run_engine(client, lambda: engine.apply(items, state))
-    finally:
-        client.close()
-    flow_module.exit_report(report)
+ARGUMENT_SPEC = {
+    "state": {"type": "str", "choices": ["present", "exported", "absent"], "default": "present"},
+    "src": {"type": "path"},
+    "flow": {"type": "dict"},
+    "flow_id": {"type": "list", "elements": "str"},
+    "dest": {"type": "path"},
+    "ignore_paths": {"type": "list", "elements": "str", "default": list(DEFAULT_FLOW_IGNORE_PATHS)},
+}
 
 
 def main():
-    flow_module = FlowModule(
-        argument_spec={
-            "state": {"type": "str", "choices": ["present", "exported", "absent"], "default": "present"},
-            "src": {"type": "path"},
-            "flow": {"type": "dict"},
-            "flow_id": {"type": "list", "elements": "str"},
-            "dest": {"type": "path"},
-            "ignore_paths": {"type": "list", "elements": "str", "default": list(DEFAULT_FLOW_IGNORE_PATHS)},
-        },
-        connection_spec=connection_argspec(),
+    run_module(
+        ARGUMENT_SPEC, CONNECTION_SPEC, client_from_params,
+        {"present": plan_present_flow, "absent": plan_absent_flow, "exported": plan_export_flow},
         mutually_exclusive=[("src", "flow")],
         required_if=[
             ("state", "present", ("src", "flow"), True),
@@ -267,7 +224,6 @@ def main():
             ("state", "absent", ("flow_id",)),
         ],
     )
-    flow_module.run(lambda: _run(flow_module))
 
 
 if __name__ == "__main__":

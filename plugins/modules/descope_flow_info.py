@@ -94,39 +94,17 @@ flows:
       sample: sha256:0f1e2d...
 """
 
-from ansible_collections.flowops.flows.plugins.module_utils._descope import (
-    check_flow_id,
-    client_from_params,
-    connection_argspec,
-    list_flows_info,
-)
-from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
+from ansible_collections.flowops.flows.plugins.module_utils._descope import CONNECTION_SPEC, client_from_params, plan_info_flow
+from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
 
-
-def _run(flow_module):
-    params = flow_module.params
-    ids = list(dict.fromkeys(params["flow_id"] or []))
-    for flow_id in ids:
-        check_flow_id(flow_id)
-    client = client_from_params(params, flow_module.http_options())
-    for secret in client.secrets:
-        flow_module.add_secret(secret)
-    try:
-        flows = list_flows_info(client, ids or None, params["include_content"], params["parallel"])
-    finally:
-        client.close()
-    flow_module.module.exit_json(changed=False, flows=flows)
+ARGUMENT_SPEC = {
+    "flow_id": {"type": "list", "elements": "str"},
+    "include_content": {"type": "bool", "default": False},
+}
 
 
 def main():
-    flow_module = FlowModule(
-        argument_spec={
-            "flow_id": {"type": "list", "elements": "str"},
-            "include_content": {"type": "bool", "default": False},
-        },
-        connection_spec=connection_argspec(),
-    )
-    flow_module.run(lambda: _run(flow_module))
+    run_module(ARGUMENT_SPEC, CONNECTION_SPEC, client_from_params, {"info": plan_info_flow})
 
 
 if __name__ == "__main__":

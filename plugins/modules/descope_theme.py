@@ -123,60 +123,33 @@ diff:
 """
 
 from ansible_collections.flowops.flows.plugins.module_utils._descope import (
+    CONNECTION_SPEC,
     DEFAULT_THEME_IGNORE_PATHS,
-    THEME_ITEM_KEY,
-    DescopeThemeAdapter,
-    ExportFiles,
-    add_export_diffs,
     client_from_params,
-    connection_argspec,
-    desired_theme,
-    run_engine,
+    plan_export_theme,
+    plan_present_theme,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Engine, Item
+from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
 
-
-def _run(flow_module):
-    params = flow_module.params
-    if params["state"] == "present":
-        doc, source = desired_theme(params["src"], params["theme"])
-        item = Item(THEME_ITEM_KEY, name=THEME_ITEM_KEY, desired=doc, source=source)
-    else:
-        item = Item(THEME_ITEM_KEY, name=THEME_ITEM_KEY)
-    client = client_from_params(params, flow_module.http_options())
-    for secret in client.secrets:
-        flow_module.add_secret(secret)
-    try:
-        engine = Engine(DescopeThemeAdapter(client, params["ignore_paths"]), **flow_module.engine_options())
-        if params["state"] == "present":
-            report = run_engine(client, lambda: engine.apply([item], "present"))
-        else:
-            files = ExportFiles(params["dest"], single_file=True, kind="theme")
-            report = run_engine(client, lambda: engine.export([item], files))
-            add_export_diffs(report, files, flow_module.diff_mode)
-    finally:
-        client.close()
-    flow_module.exit_report(report)
+ARGUMENT_SPEC = {
+    "state": {"type": "str", "choices": ["present", "exported"], "default": "present"},
+    "src": {"type": "path"},
+    "theme": {"type": "dict"},
+    "dest": {"type": "path"},
+    "ignore_paths": {"type": "list", "elements": "str", "default": list(DEFAULT_THEME_IGNORE_PATHS)},
+}
 
 
 def main():
-    flow_module = FlowModule(
-        argument_spec={
-            "state": {"type": "str", "choices": ["present", "exported"], "default": "present"},
-            "src": {"type": "path"},
-            "theme": {"type": "dict"},
-            "dest": {"type": "path"},
-            "ignore_paths": {"type": "list", "elements": "str", "default": list(DEFAULT_THEME_IGNORE_PATHS)},
-        },
-        connection_spec=connection_argspec(),
+    run_module(
+        ARGUMENT_SPEC, CONNECTION_SPEC, client_from_params,
+        {"present": plan_present_theme, "exported": plan_export_theme},
         mutually_exclusive=[("src", "theme")],
         required_if=[
             ("state", "present", ("src", "theme"), True),
             ("state", "exported", ("dest",)),
         ],
     )
-    flow_module.run(lambda: _run(flow_module))
 
 
 if __name__ == "__main__":

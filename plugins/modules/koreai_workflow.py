@@ -241,20 +241,13 @@ diff:
   elements: dict
 """
 
-import os
-
 from ansible_collections.flowops.flows.plugins.module_utils._koreai import (
     CONNECTION_SPEC,
-    DOC_KEYS,
-    FILE_OF,
-    KoreAIAdapter,
-    check_dest,
-    client_from,
-    load_package,
-    package_files,
+    client_from_params,
+    plan_export_workflow,
+    plan_present_workflow,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Engine, Item
+from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "default": "present", "choices": ["present", "exported"]},
@@ -270,51 +263,13 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(flow_module):
-    params = flow_module.params
-    for value in (params["env_overrides"] or {}).values():
-        if isinstance(value, str) and len(value) >= 4:
-            flow_module.add_secret(value)
-    client = client_from(flow_module)
-    adapter = KoreAIAdapter(client, env_overrides=params["env_overrides"], deploy=params["deploy"], flow_id=params["flow_id"],
-                            add_secret=flow_module.add_secret, warn=flow_module.warn, include_secure_values=params["include_secure_values"])
-    if params["include_secure_values"] and (params["state"] == "exported" or params["backup_dir"]):
-        flow_module.warn("include_secure_values: the values of secure environment variables are written to disk in clear text (%s)"
-                         % ("exported files" if params["state"] == "exported" else "backup files"))
-    try:
-        if params["state"] == "exported":
-            check_dest(params["dest"], params["format"])
-            item = Item(params["workflow_id"], name=params["name"], data={"id": params["workflow_id"]})
-            engine = Engine(adapter, **flow_module.engine_options())
-            report = engine.export([item], lambda it, current: package_files(params["dest"], adapter.export_document(current), params["format"]))
-        else:
-            desired = load_package(params["src"])
-            key = params["workflow_id"] or params["name"]
-            data = {"env_source": _env_source(params["src"])}
-            if params["workflow_id"]:
-                data["id"] = params["workflow_id"]
-            item = Item(key, name=params["name"], desired=desired, source=params["src"], data=data)
-            options = flow_module.engine_options()
-            options["verify"] = False  # the adapter verifies after import (and deploy) itself: see _koreai.py
-            report = Engine(adapter, **options).apply([item], "present")
-    finally:
-        client.close()
-    flows = report.get("flows") or [{}]
-    flow_module.exit_report(report, workflow_id=flows[0].get("workflow_id"))
-
-
-def _env_source(src):
-    return os.path.join(src, FILE_OF[DOC_KEYS[2]]) if os.path.isdir(src) else "%s!%s" % (src, FILE_OF[DOC_KEYS[2]])
-
-
 def main():
-    flow_module = FlowModule(
-        ARGUMENT_SPEC,
-        CONNECTION_SPEC,
+    run_module(
+        ARGUMENT_SPEC, CONNECTION_SPEC, client_from_params,
+        {"present": plan_present_workflow, "exported": plan_export_workflow},
         required_if=[("state", "exported", ("workflow_id", "dest")), ("state", "present", ("src",))],
         required_one_of=[("workflow_id", "name")],
     )
-    flow_module.run(lambda: run(flow_module))
 
 
 if __name__ == "__main__":

@@ -153,14 +153,8 @@ dock_status:
       returned: always
 """
 
-from ansible_collections.flowops.flows.plugins.module_utils._koreai import (
-    CONNECTION_SPEC,
-    KoreAIAdapter,
-    client_from,
-    dock_status_info,
-    workflow_info,
-)
-from ansible_collections.flowops.flows.plugins.module_utils._module import FlowModule
+from ansible_collections.flowops.flows.plugins.module_utils._koreai import CONNECTION_SPEC, client_from_params, plan_info_workflow
+from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
 
 ARGUMENT_SPEC = {
     "workflow_ids": {"type": "list", "elements": "str"},
@@ -169,23 +163,9 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(flow_module):
-    params = flow_module.params
-    client = client_from(flow_module)
-    adapter = KoreAIAdapter(client, add_secret=flow_module.add_secret)
-    result = {"changed": False}
-    try:
-        result["flows"] = workflow_info(client, adapter, params["workflow_ids"] or [], params["include_content"], params["parallel"])
-        if params["dock_status_id"]:
-            result["dock_status"] = dock_status_info(client, params["dock_status_id"])
-    finally:
-        client.close()
-    flow_module.module.exit_json(**result)
-
-
 def main():
-    flow_module = FlowModule(ARGUMENT_SPEC, CONNECTION_SPEC, required_one_of=[("workflow_ids", "dock_status_id")])
-    flow_module.run(lambda: run(flow_module))
+    run_module(ARGUMENT_SPEC, CONNECTION_SPEC, client_from_params, {"info": plan_info_workflow},
+               required_one_of=[("workflow_ids", "dock_status_id")])
 
 
 if __name__ == "__main__":

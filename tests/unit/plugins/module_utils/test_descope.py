@@ -110,6 +110,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import Doc
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.flowops.flows.plugins.module_utils._models import DocumentInvalid  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Engine, FlowError, Item, SyncError  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.flowops.flows.plugins.module_utils._module import collapse_auth_error  # noqa: E402  pylint: disable=wrong-import-position
 
 SAMPLE = {
     "contents": {"startTask": "1", "tasks": {"1": {"id": "1", "next": {}, "arguments": {"x": {"type": "inline", "value": ""}}}}},
@@ -500,7 +501,7 @@ def test_run_engine_auth_error_is_one_message(mocker):
     c = client()
     items = d.flow_items([("f%d" % i, sample(flowId="f%d" % i), "x") for i in range(5)])
     with pytest.raises(SyncError) as exc:
-        d.run_engine(c, lambda: Engine(d.DescopeFlowAdapter(c), parallel=1).apply(items))
+        collapse_auth_error(c, lambda: Engine(d.DescopeFlowAdapter(c), parallel=1).apply(items))
     assert str(exc.value).startswith("management key rejected for project P2aAc4T2V93bddihGEx2Ryhc8e5Z")
     assert str(exc.value).count("management key rejected") == 1
     assert "K2unitTestSecretKey" not in dumps(exc.value.report) + str(exc.value)
@@ -527,12 +528,12 @@ def test_export_files_and_diffs(mocker, tmp_path):
     c = client()
     files = d.ExportFiles(str(tmp_path))
     engine = Engine(d.DescopeFlowAdapter(c), diff_mode=True)
-    report = d.add_export_diffs(engine.export([Item("a"), Item("b")], files), files, True)
+    report = engine.export([Item("a"), Item("b")], files)
     assert sorted(os.listdir(str(tmp_path))) == ["a.json", "b.json"]
     assert len(report["diff"]) == 2 and report["diff"][0]["before"] == ""
     mtime = os.stat(str(tmp_path / "a.json")).st_mtime_ns
     files = d.ExportFiles(str(tmp_path))
-    report = d.add_export_diffs(Engine(d.DescopeFlowAdapter(c), diff_mode=True).export([Item("a"), Item("b")], files), files, True)
+    report = Engine(d.DescopeFlowAdapter(c), diff_mode=True).export([Item("a"), Item("b")], files)
     assert not report["changed"] and report["diff"] == []
     assert os.stat(str(tmp_path / "a.json")).st_mtime_ns == mtime
 

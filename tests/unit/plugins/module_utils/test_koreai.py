@@ -26,9 +26,10 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.response import HTTPResponse
 
 from ansible_collections.flowops.flows.plugins.module_utils import _koreai as K
+from ansible_collections.flowops.flows.plugins.module_utils import _koreai_documents as KD
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError
 from ansible_collections.flowops.flows.plugins.module_utils._models import DocumentInvalid
-from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError
+from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError, fingerprint
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Engine, FlowError, Item, SyncError
 
 BASE = "https://koreai.test"
@@ -95,7 +96,7 @@ class FakeKoreAI(BaseAdapter):
                     self.download_times -= 1
                 return self._json(request, self.download_status, {"errors": [{"msg": "The link has expired", "code": self.download_status}]})
             job = self.jobs[path.rsplit("/", 1)[-1]]
-            return self._raw(request, 200, K.build_zip(job["docs"]), {"Content-Type": "application/zip"})
+            return self._raw(request, 200, KD.build_zip(job["docs"]), {"Content-Type": "application/zip"})
         if request.headers.get("x-api-key") != KEY:
             return self._json(request, 401, {"errors": [{"msg": "Invalid SDK credentials", "code": 4002}]})
         match = re.fullmatch(r"/api/public/(workflows|workflow|tools)/([^/]+)/(export|import|deploy)", path)
@@ -330,7 +331,7 @@ def zip_of(members):
 
 
 def members_of(docs):
-    return {K.FILE_OF[k]: json.dumps(v) for k, v in docs.items()}
+    return {KD.FILE_OF[k]: json.dumps(v) for k, v in docs.items()}
 
 
 def test_zip_round_trip_and_nested_folder():
@@ -341,7 +342,7 @@ def test_zip_round_trip_and_nested_folder():
 def test_zip_missing_member():
     members = members_of(PACKAGE)
     del members["env_variables.json"]
-    with pytest.raises(K.PackageError, match=r"orders\.zip: missing env_variables\.json"):
+    with pytest.raises(KD.PackageError, match=r"orders\.zip: missing env_variables\.json"):
         K.read_zip(zip_of(members), "orders.zip")
 
 
@@ -355,7 +356,7 @@ def test_zip_member_not_json():
 def test_not_a_zip(tmp_path):
     path = tmp_path / "x.zip"
     path.write_bytes(b"PK junk")
-    with pytest.raises(K.PackageError, match="expected a directory"):
+    with pytest.raises(KD.PackageError, match="expected a directory"):
         K.load_package(str(path))
 
 
@@ -366,39 +367,39 @@ def test_not_a_zip(tmp_path):
 ])
 def test_foreign_files_are_refused(tmp_path, foreign, what):
     for key, doc in package(flow_definition=foreign).items():
-        (tmp_path / K.FILE_OF[key]).write_text(json.dumps(doc))
-    with pytest.raises(K.PackageError) as exc:
+        (tmp_path / KD.FILE_OF[key]).write_text(json.dumps(doc))
+    with pytest.raises(KD.PackageError) as exc:
         K.load_package(str(tmp_path))
     assert what in str(exc.value) and "flow_definition.json" in str(exc.value)
 
 
 def test_directory_missing_file(tmp_path):
     (tmp_path / "flow_definition.json").write_text("{}")
-    with pytest.raises(K.PackageError, match="missing app_definition.json, env_variables.json"):
+    with pytest.raises(KD.PackageError, match="missing app_definition.json, env_variables.json"):
         K.load_package(str(tmp_path))
 
 
 def test_app_definition_must_be_an_object(tmp_path):
     for key, doc in package(app_definition=[1, 2]).items():
-        (tmp_path / K.FILE_OF[key]).write_text(json.dumps(doc))
+        (tmp_path / KD.FILE_OF[key]).write_text(json.dumps(doc))
     with pytest.raises(DocumentInvalid, match="app_definition.json: expected a JSON object"):
         K.load_package(str(tmp_path))
 
 
 def test_env_variables_shape_errors():
-    with pytest.raises(K.PackageError, match=r"variable \[0\]"):
-        K.validate_package(package(env_variables=[{"value": "x"}]), {k: K.FILE_OF[k] for k in K.DOC_KEYS})
-    with pytest.raises(K.PackageError, match="duplicate variables: A"):
-        K.validate_package(package(env_variables=[{"key": "A"}, {"key": "A"}]), {k: K.FILE_OF[k] for k in K.DOC_KEYS})
+    with pytest.raises(KD.PackageError, match=r"variable \[0\]"):
+        K.validate_package(package(env_variables=[{"value": "x"}]), {k: KD.FILE_OF[k] for k in KD.DOC_KEYS})
+    with pytest.raises(KD.PackageError, match="duplicate variables: A"):
+        K.validate_package(package(env_variables=[{"key": "A"}, {"key": "A"}]), {k: KD.FILE_OF[k] for k in KD.DOC_KEYS})
 
 
 def test_build_zip_is_deterministic_and_canonical():
-    first = K.build_zip(PACKAGE)
-    again = K.build_zip(json.loads(json.dumps(PACKAGE)))
+    first = KD.build_zip(PACKAGE)
+    again = KD.build_zip(json.loads(json.dumps(PACKAGE)))
     assert first == again
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
-        assert archive.namelist() == sorted(K.PACKAGE_FILES)
-        assert {i.date_time for i in archive.infolist()} == {K.ZIP_DATE_TIME}
+        assert archive.namelist() == sorted(KD.PACKAGE_FILES)
+        assert {i.date_time for i in archive.infolist()} == {KD.ZIP_DATE_TIME}
         assert archive.read("app_definition.json").decode().endswith("}\n")
     assert K.read_zip(first, "x") == PACKAGE
 
@@ -407,24 +408,24 @@ def test_normalise_drops_server_metadata_and_sorts_variables():
     raw = package(app_definition={"name": "Orders", "_id": "x", "workflowId": "a-9", "updatedOn": "2025"},
                   env_variables=list(reversed(PACKAGE["env_variables"])) + [])
     raw["env_variables"][0] = dict(raw["env_variables"][0], _id="e1")
-    assert K.normalise_package(raw) == K.normalise_package(package(app_definition={"name": "Orders"}))
-    assert [v["key"] for v in K.normalise_package(raw)["env_variables"]] == ["API_TOKEN", "API_URL"]
+    assert KD.normalise_package(raw) == KD.normalise_package(package(app_definition={"name": "Orders"}))
+    assert [v["key"] for v in KD.normalise_package(raw)["env_variables"]] == ["API_TOKEN", "API_URL"]
 
 
 # ---------------------------------------------------------------------------------------------------- env overrides / masking
 
 
 def test_env_overrides_list_and_mapping_shapes():
-    out = K.apply_env_overrides(PACKAGE["env_variables"], {"API_URL": "https://prod", "API_TOKEN": 1234})
+    out = KD.apply_env_overrides(PACKAGE["env_variables"], {"API_URL": "https://prod", "API_TOKEN": 1234})
     assert {v["key"]: v["value"] for v in out} == {"API_URL": "https://prod", "API_TOKEN": "1234"}
     assert PACKAGE["env_variables"][0]["value"] == "https://dev.example.com"
-    assert K.apply_env_overrides({"A": {"value": "1"}, "B": "2"}, {"A": True, "B": "x"}) == {"A": {"value": "true"}, "B": "x"}
-    assert K.apply_env_overrides({"envVariables": [{"name": "A", "value": "1"}]}, {"A": "z"}) == {"envVariables": [{"name": "A", "value": "z"}]}
+    assert KD.apply_env_overrides({"A": {"value": "1"}, "B": "2"}, {"A": True, "B": "x"}) == {"A": {"value": "true"}, "B": "x"}
+    assert KD.apply_env_overrides({"envVariables": [{"name": "A", "value": "1"}]}, {"A": "z"}) == {"envVariables": [{"name": "A", "value": "z"}]}
 
 
 def test_env_override_unknown_key():
-    with pytest.raises(K.PackageError, match=r"'API_URLL' not defined in env_variables.json \(defined: API_TOKEN, API_URL\)"):
-        K.apply_env_overrides(PACKAGE["env_variables"], {"API_URLL": "x"})
+    with pytest.raises(KD.PackageError, match=r"'API_URLL' not defined in env_variables.json \(defined: API_TOKEN, API_URL\)"):
+        KD.apply_env_overrides(PACKAGE["env_variables"], {"API_URLL": "x"})
 
 
 def test_adapter_masks_secure_and_overridden_values(clock, fake):
@@ -532,7 +533,7 @@ def test_workflow_info_and_dock_status(fake, clock):
     client = make_client(clock)
     adapter = K.KoreAIAdapter(client)
     [entry] = K.workflow_info(client, adapter, ["a-1"], include_content=True)
-    assert entry["fingerprint"] == K.fingerprint(K.normalise_package(PACKAGE))
+    assert entry["fingerprint"] == fingerprint(KD.normalise_package(PACKAGE))
     assert entry["secure_variables"] == ["API_TOKEN"]
     assert "dev-token-abcdef" not in json.dumps(entry)
     status = K.dock_status_info(client, entry["jobs"][0]["dock_status_id"])
@@ -561,35 +562,35 @@ def uploaded_text(fake):
 
 
 def test_secure_values_are_left_out_of_the_normal_form_but_overrides_stay():
-    normal = K.normalise_package(PACKAGE)
+    normal = KD.normalise_package(PACKAGE)
     assert normal["env_variables"] == [{"key": "API_TOKEN", "isSecured": True},
                                        {"key": "API_URL", "value": "https://dev.example.com", "isSecured": False}]
-    assert K.normalise_package(PACKAGE, secure_values=True)["env_variables"][0]["value"] == "dev-token-abcdef"
-    assert K.normalise_package(PACKAGE, keep=["API_TOKEN"])["env_variables"][0]["value"] == "dev-token-abcdef"
+    assert KD.normalise_package(PACKAGE, secure_values=True)["env_variables"][0]["value"] == "dev-token-abcdef"
+    assert KD.normalise_package(PACKAGE, keep=["API_TOKEN"])["env_variables"][0]["value"] == "dev-token-abcdef"
     same_url = prod_package()
     same_url["env_variables"][0]["value"] = "https://dev.example.com"
-    assert K.normalise_package(PACKAGE) == K.normalise_package(same_url)  # only the secure value differs
-    assert K.normalise_package(PACKAGE, keep=["API_TOKEN"]) != K.normalise_package(same_url, keep=["API_TOKEN"])
-    assert K.normalise_package(PACKAGE) != K.normalise_package(prod_package())  # API_URL (not secure) still compared
+    assert KD.normalise_package(PACKAGE) == KD.normalise_package(same_url)  # only the secure value differs
+    assert KD.normalise_package(PACKAGE, keep=["API_TOKEN"]) != KD.normalise_package(same_url, keep=["API_TOKEN"])
+    assert KD.normalise_package(PACKAGE) != KD.normalise_package(prod_package())  # API_URL (not secure) still compared
     mapping = {"A": {"value": "s3cret-value", "secure": True}, "B": {"value": "plain"}, "C": "text"}
-    assert K.strip_secure_values(mapping) == {"A": {"secure": True}, "B": {"value": "plain"}, "C": "text"}
+    assert KD.strip_secure_values(mapping) == {"A": {"secure": True}, "B": {"value": "plain"}, "C": "text"}
     assert mapping["A"]["value"] == "s3cret-value"
-    assert K.strip_secure_values({"envVariables": [{"name": "A", "value": "x", "isSecret": "true"}]}) == {"envVariables": [{"name": "A", "isSecret": "true"}]}
+    assert KD.strip_secure_values({"envVariables": [{"name": "A", "value": "x", "isSecret": "true"}]}) == {"envVariables": [{"name": "A", "isSecret": "true"}]}
 
 
 def test_keep_target_secure_values():
     desired = PACKAGE["env_variables"]
     target = prod_package()["env_variables"]
-    out = K.keep_target_secure_values(desired, target)
+    out = KD.keep_target_secure_values(desired, target)
     assert {v["key"]: v.get("value") for v in out} == {"API_URL": "https://dev.example.com", "API_TOKEN": PROD_TOKEN}
     assert all(v["isSecured"] is (v["key"] == "API_TOKEN") for v in out)
     # the target has no such variable (or no value): sent without a value, never the package's
-    out = K.keep_target_secure_values(desired, [{"key": "API_URL", "value": "u"}])
+    out = KD.keep_target_secure_values(desired, [{"key": "API_URL", "value": "u"}])
     assert "value" not in next(v for v in out if v["key"] == "API_TOKEN")
     # set by env_overrides: the desired value is sent
-    out = K.keep_target_secure_values(desired, target, keep=["API_TOKEN"])
+    out = KD.keep_target_secure_values(desired, target, keep=["API_TOKEN"])
     assert next(v for v in out if v["key"] == "API_TOKEN")["value"] == "dev-token-abcdef"
-    mapping = K.keep_target_secure_values({"A": {"value": "dev", "secure": True}}, {"A": {"value": "prod", "secure": True}})
+    mapping = KD.keep_target_secure_values({"A": {"value": "dev", "secure": True}}, {"A": {"value": "prod", "secure": True}})
     assert mapping == {"A": {"value": "prod", "secure": True}}
 
 
@@ -632,7 +633,7 @@ def test_secure_override_is_compared_imported_and_masked(fake, clock):
     assert report["flows"][0]["action"] == "updated"
     assert {v["key"]: v["value"] for v in fake.workflows["a-1"]["deployed"]["env_variables"]}["API_TOKEN"] == "rotated-token-55555"
     text = json.dumps(report)
-    assert "API_TOKEN" in report["diff"][0]["after"] and K.MASK in report["diff"][0]["after"]
+    assert "API_TOKEN" in report["diff"][0]["after"] and KD.MASK in report["diff"][0]["after"]
     assert "rotated-token-55555" not in text and PROD_TOKEN not in text and "dev-token-abcdef" not in text
     writes = len(fake.writes())
     report, _warnings = run_present(fake, clock, package(), deploy=True, overrides=overrides)
@@ -640,7 +641,7 @@ def test_secure_override_is_compared_imported_and_masked(fake, clock):
 
 
 def test_create_without_secure_value_warns_and_with_override_does_not(fake, clock):
-    bare = package(env_variables=K.strip_secure_values(PACKAGE["env_variables"]))
+    bare = package(env_variables=KD.strip_secure_values(PACKAGE["env_variables"]))
     report, warnings = run_present(fake, clock, bare, workflow_id=None, name="Orders new")
     assert report["flows"][0]["action"] == "created"
     assert len(warnings) == 1 and "secure variables API_TOKEN have no value" in warnings[0] and "env_overrides" in warnings[0]

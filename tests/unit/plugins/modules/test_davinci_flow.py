@@ -167,7 +167,7 @@ def api_export():
 def fake(monkeypatch):
     client = FakeClient()
     for module in (davinci_flow, davinci_flow_info, davinci_variable):
-        monkeypatch.setattr(module, "client_from_params", lambda flow_module: client)
+        monkeypatch.setattr(module, "client_from_params", lambda params, http_options, on_secret=None: client)
     return client
 
 

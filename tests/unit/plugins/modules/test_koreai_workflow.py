@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from ansible_collections.flowops.flows.plugins.modules import koreai_workflow
-from ansible_collections.flowops.flows.plugins.module_utils._koreai import FILE_OF, build_zip
+from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents import FILE_OF, build_zip
 from ansible_collections.flowops.flows.tests.unit.plugins.modules.utils import run_module
 from ansible_collections.flowops.flows.tests.unit.plugins.module_utils.test_koreai import BASE, KEY, PACKAGE, FakeKoreAI, package
 

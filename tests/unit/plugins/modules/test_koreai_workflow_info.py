@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from ansible_collections.flowops.flows.plugins.modules import koreai_workflow_info
-from ansible_collections.flowops.flows.plugins.module_utils._koreai import fingerprint, normalise_package
+from ansible_collections.flowops.flows.plugins.module_utils._document import fingerprint
+from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents import normalise_package
 from ansible_collections.flowops.flows.tests.unit.plugins.modules.utils import run_module
 from ansible_collections.flowops.flows.tests.unit.plugins.module_utils.test_koreai import BASE, KEY, PACKAGE, FakeKoreAI
 

@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from ansible_collections.flowops.flows.plugins.module_utils._davinci_remap import (
+from ansible_collections.flowops.flows.plugins.module_utils._davinci_documents import (
     RemapError,
     Remapper,
     detect_format,

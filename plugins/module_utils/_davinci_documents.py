@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import copy
 
+from ansible_collections.flowops.flows.plugins.module_utils._shapes import foreign
+
 SK = "##SK##"
 SELF = "@self"
 CONNECTION_PREFIX = "@connection:"
@@ -71,13 +73,11 @@ def detect_format(doc):
                 return "legacy"
             if "name" in doc:
                 return "portable"
-    hint = ""
-    if isinstance(doc, dict) and ("screens" in doc or "contents" in doc or "dsl" in (doc.get("flow") or {})):
-        hint = " (this looks like a Descope flow export, not a DaVinci one)"
-    elif isinstance(doc, dict) and ("resourceDefinitions" in doc or "workflow" in doc):
-        hint = " (this looks like a Kore.ai export, not a DaVinci one)"
-    raise RemapError("not a DaVinci flow document%s: expected a PingOne API export (flow, graphData, _embedded), a legacy DaVinci "
-                     "export (flowId, graphData, or {\"flows\": [...]}) or a file written by state=exported (name, graphData)" % hint)
+    other = foreign(doc, "davinci")
+    if other:
+        raise RemapError(other)
+    raise RemapError("not a DaVinci flow document: expected a PingOne API export (flow, graphData, _embedded), a legacy DaVinci "
+                     "export (flowId, graphData, or {\"flows\": [...]}) or a file written by state=exported (name, graphData)")
 
 
 def _flat_from_api(doc):

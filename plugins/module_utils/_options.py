@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: flowops.flows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Option groups shared by every module: argspec, environment fallbacks, HTTP and engine options.
+
+Private to this collection. Nothing here takes the AnsibleModule object (the model is
+community.hashi_vault's ``_connection_options.py``): functions take the module parameters
+(a dict) and plain callables, so provider files and unit tests use them without a module.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.flowops.flows.plugins.module_utils._http import RateLimiter
+
+# The options documented in the flowops.flows.common doc fragment.
+COMMON_ARGSPEC = {
+    "timeout": {"type": "float", "default": 30},
+    "validate_certs": {"type": "bool", "default": True},
+    "retries": {"type": "int", "default": 3},
+    "parallel": {"type": "int", "default": 4},
+    "rate_limit": {"type": "float"},
+    "backup_dir": {"type": "path"},
+}
+
+
+def env(*names):
+    """An argspec ``fallback`` reading the first set environment variable of ``names``."""
+    return (env_fallback, list(names))
+
+
+def argument_spec(connection_spec=None, module_spec=None):
+    """The full argspec of a module: the common options, then the provider's connection options, then the module's own."""
+    spec = copy.deepcopy(COMMON_ARGSPEC)
+    spec.update(copy.deepcopy(connection_spec or {}))
+    spec.update(module_spec or {})
+    return spec
+
+
+def check_common(params):
+    """The first problem with the common options, or None (argspec types cannot express these ranges)."""
+    if params.get("parallel") is not None and params["parallel"] < 1:
+        return "parallel must be 1 or more, got %s" % params["parallel"]
+    if params.get("retries") is not None and params["retries"] < 0:
+        return "retries must be 0 or more, got %s" % params["retries"]
+    if params.get("rate_limit") is not None and params["rate_limit"] <= 0:
+        return "rate_limit must be a number of requests per second above 0, got %s" % params["rate_limit"]
+    return None
+
+
+def http_options(params, on_retry=None):
+    """The common options as keyword arguments for ``HttpClient`` (``on_retry`` receives each retry warning)."""
+    return {
+        "timeout": params["timeout"],
+        "validate_certs": params["validate_certs"],
+        "retries": params["retries"],
+        "pool_size": params["parallel"],
+        "on_retry": on_retry,
+        # one token bucket for every call of this module run, whichever thread makes it
+        "rate_limit": RateLimiter(params["rate_limit"]) if params.get("rate_limit") else None,
+    }
+
+
+def engine_options(params, check_mode=False, diff_mode=False):
+    """The common options as keyword arguments for ``Engine``."""
+    return {
+        "check_mode": check_mode,
+        "diff_mode": diff_mode,
+        "parallel": params["parallel"],
+        "backup_dir": params.get("backup_dir"),
+    }

@@ -31,8 +31,16 @@ def describe(diff, provider=None):
     return describe_documents(_parse(diff.get("before")), _parse(diff.get("after")), provider, limit=None)
 
 
+def _flow_label(entry, provider):
+    """The diff header the engine gives the same flow: ``<provider> 'name' (id)``."""
+    key, name = entry.get("id"), entry.get("name")
+    label = "'%s' (%s)" % (name, key) if name and name != key else "'%s'" % (key if key is not None else name)
+    return "%s %s" % (provider, label) if provider else label
+
+
 def flow_changes(diffs, provider=None):
-    """``[{flow, changes: [...]}]`` for a module's ``diff`` (one entry or a list)."""
+    """``[{flow, changes: [...]}]`` for a module's ``diff``, or for its ``flows`` (entries with ``changes``; unchanged
+    flows are left out)."""
     if isinstance(diffs, dict):
         diffs = [diffs]
     if not isinstance(diffs, list):
@@ -41,6 +49,11 @@ def flow_changes(diffs, provider=None):
     for entry in diffs:
         if not isinstance(entry, dict):
             raise AnsibleFilterError("flow_changes: each diff entry must be a dict with before/after")
+        if "changes" in entry and "before" not in entry and "after" not in entry:
+            # a module's flows entry: its changes were computed by the module (the same sentences, at most 50)
+            if entry["changes"]:
+                out.append({"flow": _flow_label(entry, provider), "changes": list(entry["changes"])})
+            continue
         header = entry.get("after_header") or entry.get("before_header") or ""
         out.append({"flow": header.replace(" (desired)", "").replace(" (target)", ""), "changes": describe(entry, provider)})
     return out

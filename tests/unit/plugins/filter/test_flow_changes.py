@@ -106,3 +106,12 @@ def test_engine_delete_says_removed():
     engine = Engine(Store({"a": dict(BEFORE)}), check_mode=True)
     report = engine.apply([Item("a")], state="absent")
     assert report["flows"][0]["changes"] == ["removed (exists only in the target)"]
+
+
+def test_filter_reads_a_module_flows_list_like_its_diff():
+    store = {"sign-up": dict(BEFORE), "same": dict(BEFORE)}
+    report = Engine(Store(store), check_mode=True, diff_mode=True).apply(
+        [Item("sign-up", name="Sign up", desired=dict(AFTER)), Item("same", desired=dict(BEFORE))])
+    from_flows = flow_changes(report["flows"], provider="descope")
+    assert from_flows == flow_changes(report["diff"], provider="descope")
+    assert from_flows == [{"flow": "descope 'Sign up' (sign-up)", "changes": describe_documents(BEFORE, AFTER, "descope")}]

@@ -60,6 +60,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.flowops.flows.plugins.module_utils._changes import describe_documents
 from ansible_collections.flowops.flows.plugins.module_utils._document import (
     diff as document_diff,
     dumps,
@@ -237,6 +238,11 @@ class Engine:
             after_header="%s %s (desired)" % (self.adapter.provider, item.label()),
         )
 
+    def _changes(self, before, after):
+        """The compact, always returned summary of a difference (normal forms, secrets masked)."""
+        return describe_documents(self.adapter.mask(before) if before is not None else None,
+                                  self.adapter.mask(after) if after is not None else None, self.adapter.provider)
+
     def _backup(self, item, current):
         if not self.backup_dir or current is None:
             return None
@@ -267,8 +273,10 @@ class Engine:
             diff = None
             if have == want:
                 result["action"] = "unchanged"
+                result["changes"] = []
             else:
                 result["action"] = "created" if current is None else "updated"
+                result["changes"] = self._changes(have, want)
                 if self.diff_mode:
                     diff = self._diff(item, have, want)
             if result["action"] != "unchanged" and not self.check_mode:
@@ -314,6 +322,7 @@ class Engine:
             result["fingerprint"] = fingerprint(have)
             result["action"] = "deleted"
             result["changed"] = True
+            result["changes"] = self._changes(have, None)
             result.update(adapter.result_fields(item, current))
             if self.diff_mode:
                 diff = self._diff(item, have, None)

@@ -167,6 +167,16 @@ flows:
       description: C(sha256:) of the normalised document (the desired one for O(state=present)); C(null) for an absent flow.
       type: str
       sample: sha256:0f1e2d...
+    changes:
+      description:
+        - What differs, as short sentences a person understands (the task, screen, node or variable and the field),
+          computed from the compared documents with secret values masked; returned always, also without diff mode (C(--diff)).
+        - Empty for an unchanged flow; at most 50 sentences (the last then says how many more there are).
+        - The same sentences as the P(flowops.flows.flow_changes#filter) filter gives for the C(diff) returned in diff mode.
+      type: list
+      elements: str
+      returned: O(state=present) and O(state=absent), for each flow that was compared
+      sample: ["task 2 'Verify email' (action.sendEmail): settings.subject changed from 'Hi' to 'Welcome'"]
     backup_file:
       description: The backup of the target document written before the change, when O(backup_dir) is set.
       type: str

@@ -61,7 +61,7 @@ CLIENT_TIMEOUT = 4
 CLIENT_RETRIES = 2
 STALL_SECONDS = 30
 # A persistent fault of a step counted by call number (verify) is this many consecutive once-rules.
-PERSISTENT_RUN = 60
+PERSISTENT_RUN = 40
 
 
 class Cell:
@@ -183,7 +183,9 @@ class Cell:
                 raise ValueError("verify needs the offset of its first read")
             if self.persistence == "once":
                 return [dict(base, nth=verify_offset, times=1)]
-            return [dict(base, nth=verify_offset + i, times=1) for i in range(PERSISTENT_RUN)]
+            # The emulator tries rules in order and stops at the first that fires, so a later rule does not count
+            # the calls an earlier one took: PERSISTENT_RUN rules, all "nth", fire on consecutive calls from the nth.
+            return [dict(base, nth=verify_offset, times=1) for _i in range(PERSISTENT_RUN)]
         if self.persistence == "once":
             return [dict(base, times=1)]
         return [base]

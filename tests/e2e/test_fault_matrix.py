@@ -18,6 +18,8 @@ Run it alone:   .venv/bin/python -m pytest -q -s -p no:cacheprovider tests/e2e/t
 Skip it:        FLOWOPS_SKIP_FAULT_MATRIX=1 make e2e    or    pytest -m "not fault_matrix" tests/e2e
 One provider:   FLOWOPS_FAULT_MATRIX_PROVIDERS=davinci (comma-separated; the default is all three)
 Some cells:     FLOWOPS_FAULT_MATRIX_CELLS=<regex> on "provider/fault/step/persistence", e.g. 'davinci/reset/write/'
+Tuning:         FLOWOPS_FAULT_MATRIX_FORKS (default 8), FLOWOPS_FAULT_MATRIX_TIMEOUT (ansible-playbook limit, default 3600 s)
+Each run prints the summary and leaves it, with one line per cell, in <tmp_path>/fault-matrix-summary.txt.
 """
 
 from __future__ import annotations

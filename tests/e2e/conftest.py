@@ -112,3 +112,8 @@ def play(run_playbook, emulator):  # pylint: disable=redefined-outer-name
     def run(name, inventory, extra_vars=None, **kwargs):  # pylint: disable=redefined-outer-name
         return run_playbook("flowops.flows." + name, inventory, extra_vars, env={"FLOWOPS_EMULATOR_URL": emulator.base_url}, **kwargs)
     return run
+
+
+def pytest_configure(config):
+    """The fault matrix (test_fault_matrix.py) is long: `-m "not fault_matrix"` or FLOWOPS_SKIP_FAULT_MATRIX=1 skips it."""
+    config.addinivalue_line("markers", "fault_matrix: the fault matrix of issue 14 (skip with -m 'not fault_matrix')")

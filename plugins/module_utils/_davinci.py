@@ -50,7 +50,6 @@ CT_DEPLOY = "application/vnd.pingidentity.flow.deploy+json"
 VARIABLE_CONTEXTS = ("company", "flow", "flowInstance", "user")
 VARIABLE_TYPES = ("boolean", "number", "object", "secret", "string")
 POLICY_MARKER = "Flow Policy"
-REAUTH_DEDUP_SECONDS = 1.0
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -169,10 +168,14 @@ class DaVinciClient:
             if self._token_time is None:
                 self.fetch_token()
 
-    def _reauth(self, _client):
+    def _reauth(self, client, generation):
+        """A call sent with token ``generation`` got a 401: renew the token once, unless another call already
+        renewed it since that call was sent (then the call is simply re-sent with the newer token).
+
+        No time window: a token that dies a moment after it was issued is renewed like any other."""
         with self._lock:
-            if self._token_time is not None and time.monotonic() - self._token_time < REAUTH_DEDUP_SECONDS:
-                return True   # another call just fetched a fresh token
+            if client.auth_generation != generation:
+                return True   # another call fetched a fresh token after this one was sent
             self.fetch_token()
             return True
 

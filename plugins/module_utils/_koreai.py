@@ -283,8 +283,9 @@ class KoreAIClient:
         return {self._file_field(): ids["app_definition"], "flowDataFileId": ids["flow_definition"], "envVariablesFileId": ids["env_variables"]}
 
     def import_existing(self, workflow_id, file_ids):
-        """Import into an existing workflow (a new in-development version). Replace-style: safe to retry."""
-        response = self.http.json("POST", self._item(workflow_id, "import"), safe_to_retry=True, json=file_ids)
+        """Import into an existing workflow. NOT safe to retry: every import that lands adds a new version, so a
+        lost answer is never re-sent; the engine re-reads the workflow to learn whether it landed."""
+        response = self.http.json("POST", self._item(workflow_id, "import"), safe_to_retry=False, json=file_ids)
         return self._job(response, "IMPORT")
 
     def import_new(self, name, file_ids):

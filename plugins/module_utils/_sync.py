@@ -29,7 +29,9 @@ Adapter interface (duck-typed; see ``Adapter`` for the defaults):
     Return the comparable form of a raw document (server-owned and volatile fields
     dropped). Desired and current are equal when their normal forms are equal.
 ``create(item, desired)`` / ``update(item, desired, current)`` / ``delete(item, current)``
-    Write calls. ``create`` stores any new id in ``item.data``. An ``update`` made of several calls
+    Write calls. ``create`` stores any new id in ``item.data``. A write whose answer was lost raises an error
+    with ``outcome_unknown`` true (``_http.ApiError``): the engine re-reads the target to learn whether it landed
+    (``Engine._after_failed_write``); ``LostAnswer`` says that a re-read cannot tell. An ``update`` made of several calls
     (for example an import, then a deploy) sets ``item.written = True`` once the target has changed, so that a
     failure after that point is rolled back from the document read before, like any write of the run.
 ``restore(item, previous)``

@@ -275,8 +275,11 @@ def test_a_failed_rollback_names_the_flow_changed_with_its_backup(tmp_path):
 
 
 def test_a_two_step_update_whose_rollback_fails_is_changed():
-    adapter = TwoStepAdapter({"b": {"body": "b0"}}, fail_deploy_on={"b"})
-    adapter.restore = lambda item, previous: (_ for _ in ()).throw(RuntimeError("HTTP 401 on read"))
+    class UnrestorableTwoStep(TwoStepAdapter):
+        def restore(self, item, previous):
+            raise RuntimeError("HTTP 401 on read")
+
+    adapter = UnrestorableTwoStep({"b": {"body": "b0"}}, fail_deploy_on={"b"})
     with pytest.raises(SyncError) as err:
         engine(adapter, parallel=1).apply([Item("b", desired={"body": "b1"})])
     flow = err.value.report["flows"][0]

@@ -115,8 +115,8 @@ def test_davinci_rollback_restores_the_live_version(emu, capfd, tmp_path):
     live_before = version_doc(before, before["publishedVersion"])
     emu.add_fault({"provider": "davinci", "method": "POST", "path": "/flows$", "body": '"name":\\s*"new-parent"',
                    "action": {"type": "respond", "status": 500}})
-    code, result, _raw = run_module(davinci_flow.main, capfd, dv_args(emu, source(tmp_path, new_parent="new-parent"),
-                                                                         backup_dir=str(tmp_path / "bk")))
+    args = dv_args(emu, source(tmp_path, new_parent="new-parent"), backup_dir=str(tmp_path / "bk"))
+    code, result, _raw = run_module(davinci_flow.main, capfd, args)
     assert code == 1 and result["failed"]
     sub1 = next(f for f in result["flows"] if f["name"] == SUB1)
     assert sub1["rollback"] == "restored"
@@ -182,8 +182,8 @@ def test_davinci_failed_rollback_is_reported_changed_with_its_backup(emu, capfd,
                    "action": {"type": "respond", "status": 503}})
     emu.add_fault({"provider": "davinci", "method": "GET", "path": "/flows/%s$" % sub1_id, "nth": 4, "every": True,
                    "action": {"type": "respond", "status": 503}})
-    code, result, _raw = run_module(davinci_flow.main, capfd, dv_args(emu, source(tmp_path, new_parent="new-parent"), parallel=1,
-                                                                         backup_dir=str(tmp_path / "bk")))
+    args = dv_args(emu, source(tmp_path, new_parent="new-parent"), parallel=1, backup_dir=str(tmp_path / "bk"))
+    code, result, _raw = run_module(davinci_flow.main, capfd, args)
     assert code == 1 and result["changed"] is True
     sub1 = next(f for f in result["flows"] if f["name"] == SUB1)
     assert sub1["rollback"].startswith("failed") and sub1["changed"] is True
@@ -226,8 +226,8 @@ def test_koreai_import_whose_answer_is_lost_is_not_re_sent_and_is_reported_chang
     versions_before = len(kore_workflow(emu)["versions"])
     emu.add_fault({"provider": "koreai", "method": "POST", "path": "/workflows/[^/]+/import$", "times": 1,
                    "action": {"type": "reset", "apply": True}})
-    code, result, _raw = run_module(koreai_workflow.main, capfd, kore_args(emu, src=kore_package(tmp_path, emu), deploy=True,
-                                                                            backup_dir=str(tmp_path / "bk")))
+    args = kore_args(emu, src=kore_package(tmp_path, emu), deploy=True, backup_dir=str(tmp_path / "bk"))
+    code, result, _raw = run_module(koreai_workflow.main, capfd, args)
     assert code == 1 and result["changed"] is True
     flow = result["flows"][0]
     assert flow["changed"] is True and flow["backup_file"] and os.path.isfile(flow["backup_file"])

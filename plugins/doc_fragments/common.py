@@ -26,7 +26,10 @@ options:
       - How many times a failed read, export or replace-style import is retried after the first attempt,
         on HTTP 408, 429, 5xx and connection errors. C(Retry-After) is honoured (capped at 30 seconds),
         otherwise the wait grows exponentially with jitter.
-      - Calls that create something new are never resent once they may have reached the server.
+      - Calls that create something new (an object, or a new version of a flow or workflow) are never resent once they may
+        have reached the server; when their answer is lost, the target is read again to learn whether the write landed.
+      - Any HTTP 401 on an access token that the module fetched itself (PingOne) gets one fresh token and the call is sent
+        once more, also during a rollback; a second 401 is the answer.
     type: int
     default: 3
   parallel:
@@ -52,6 +55,13 @@ requirements:
   - pydantic >= 2
 notes:
   - "The modules talk to a SaaS API, so they run on the controller: use C(delegate_to: localhost) or a play with C(connection: local)."
+  - "Failure contract: after any failure, either the target is as it was before the task, or every flow that may have changed is
+    named in the result (C(flows)) with C(changed=true) and, when O(backup_dir) is set, its C(backup_file); the task's own
+    C(changed) is then true and its message lists those flows, with those not rolled back and where their backup is.
+    A flow I(may have changed) when one of its writes landed, or when the answer to a write was lost (no HTTP response,
+    connection reset, truncated or invalid body) and reading the target again did not show that the write had no effect.
+    A write of the task is rolled back from the document read before it; the rollback of a provider that deploys restores
+    what is live (the previously published version), not only the draft."
 """
 
     ATTRIBUTES = r"""

@@ -25,7 +25,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, LostAnswer, Plan
 from ansible_collections.flowops.flows.plugins.module_utils._davinci_documents import (
     SELF,
     RemapError,
@@ -47,10 +47,10 @@ PROVIDER = "davinci"
 REGIONS = {"NA": "com", "EU": "eu", "CA": "ca", "AU": "com.au", "SG": "sg", "AP": "asia"}
 CT_EXPORT = "application/vnd.pingidentity.flowversion.export+json"
 CT_DEPLOY = "application/vnd.pingidentity.flow.deploy+json"
+CT_REVERT = "application/vnd.pingidentity.flowversion.revert+json"
 VARIABLE_CONTEXTS = ("company", "flow", "flowInstance", "user")
 VARIABLE_TYPES = ("boolean", "number", "object", "secret", "string")
 POLICY_MARKER = "Flow Policy"
-REAUTH_DEDUP_SECONDS = 1.0
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -169,10 +169,14 @@ class DaVinciClient:
             if self._token_time is None:
                 self.fetch_token()
 
-    def _reauth(self, _client):
+    def _reauth(self, client, generation):
+        """A call sent with token ``generation`` got a 401: renew the token once, unless another call already
+        renewed it since that call was sent (then the call is simply re-sent with the newer token).
+
+        No time window: a token that dies a moment after it was issued is renewed like any other."""
         with self._lock:
-            if self._token_time is not None and time.monotonic() - self._token_time < REAUTH_DEDUP_SECONDS:
-                return True   # another call just fetched a fresh token
+            if client.auth_generation != generation:
+                return True   # another call fetched a fresh token after this one was sent
             self.fetch_token()
             return True
 
@@ -208,7 +212,13 @@ class DaVinciClient:
         return self._json("POST", "flows", safe_to_retry=False, json=body, expected=(200, 201))
 
     def replace_flow(self, flow_id, body):
-        return self._json("PUT", "flows/%s" % flow_id, json=body, expected=(200,))
+        # Not re-sent after a lost answer: every replace that lands saves a new version; the engine re-reads instead.
+        return self._json("PUT", "flows/%s" % flow_id, safe_to_retry=False, json=body, expected=(200,))
+
+    def revert_version(self, flow_id, version):
+        """Make a saved version the current one again (a new current version with its content; not deployed)."""
+        return self._json("POST", "flows/%s/versions/%s" % (flow_id, version), json={}, headers={"Content-Type": CT_REVERT},
+                          expected=(200, 201))
 
     def deploy_flow(self, flow_id):
         return self._json("POST", "flows/%s" % flow_id, json={}, headers={"Content-Type": CT_DEPLOY}, expected=(200, 201))
@@ -511,8 +521,27 @@ class FlowAdapter(Adapter):
         own = [x for x in (item.data.get("id"), item.data.get("source_id")) if x]
         return normalise_flow(doc, own, ignore_layout=self.ignore_layout)
 
+    def _created_by_name(self, name):
+        """After a create whose answer was lost: the id of a flow named ``name`` that this run did not know before."""
+        with self._lock:
+            known = set(self.flow_ids.values())
+        found = [f.get("id") for f in self.client.list_flows() if f.get("name") == name and f.get("id") not in known]
+        return found[0] if len(found) == 1 else None
+
     def create(self, item, desired):
-        created = self.client.create_flow(write_body(desired))
+        try:
+            created = self.client.create_flow(write_body(desired))
+        except ApiError as exc:
+            if not exc.outcome_unknown:
+                raise
+            # the answer (and the new id) was lost: list the flows to learn whether it landed; never create it again
+            try:
+                found = self._created_by_name(item.name)
+            except Exception:  # pylint: disable=broad-exception-caught
+                raise LostAnswer("%s; the flows could not be listed to learn whether flow '%s' was created" % (exc, item.name)) from None
+            if found is None:
+                raise FlowError("%s; no flow named '%s' was created (checked by listing the flows)" % (exc, item.name)) from None
+            created = {"id": found}
         fid = created.get("id")
         if not fid:
             raise FlowError("creating flow '%s' returned no id" % item.name)
@@ -547,10 +576,27 @@ class FlowAdapter(Adapter):
                 self.client.delete_flow(item.data["id"])
             return
         current = self.read(item)
+        fid = item.data["id"]
         if current is None:
             self.create(item, previous)
+            if previous.get("publishedVersion") is not None:
+                self.client.deploy_flow(item.data["id"])
+            return
+        # Restore what is live, not only the draft: when this run deployed (the published version moved), publish the
+        # previous live content again, then put the previous draft back.
+        live_before = previous.get("publishedVersion")
+        live_moved = live_before is not None and current.get("publishedVersion") != live_before
+        if live_moved and previous.get("currentVersion") not in (None, live_before):
+            # the draft was ahead of the live version: revert to the live version, deploy it, then restore the draft
+            self.client.revert_version(fid, live_before)
+            self.client.deploy_flow(fid)
+            self.client.replace_flow(fid, write_body(previous))
         else:
-            self.client.replace_flow(item.data["id"], write_body(previous))
+            self.client.replace_flow(fid, write_body(previous))
+            if live_moved:
+                self.client.deploy_flow(fid)
+        if previous.get("enabled") is not None and bool(current.get("enabled")) != bool(previous.get("enabled")):
+            self.client.set_enabled(fid, bool(previous["enabled"]))
 
     def finalise(self, item, current, check_mode):
         changed = False

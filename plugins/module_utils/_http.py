@@ -27,8 +27,14 @@ Retry policy (per call, ``retries`` = retries after the first attempt):
   urllib3's exponential backoff (``backoff_factor * 2 ** (n - 1)``, capped at
   ``backoff_max``) plus uniform jitter in ``[0, backoff_jitter)`` (urllib3 makes the first
   retry immediate; we still add the jitter there).
-- A 401 calls ``reauth(client)`` once per call when given; if it returns true the call is
-  resent (a 401 was not processed, so this is safe for any call).
+- A 401 calls ``reauth(client, generation)`` once per call when given (``generation`` is the
+  client's ``auth_generation`` when the rejected call was sent, so a caller can tell "another call
+  already renewed the credential" from "renew it now" without a time window); if it returns true the
+  call is resent once (a 401 was not processed, so this is safe for any call).
+- Lost answers: an ``ApiError`` of a write (any method but GET/HEAD/OPTIONS) whose request may have
+  been processed although no usable answer arrived (no HTTP response, connection reset or closed,
+  truncated or invalid body) has ``outcome_unknown = True``: the caller must re-read the target to
+  learn whether the write landed, and never blindly re-send a write that creates something.
 """
 
 from __future__ import annotations
@@ -84,6 +90,7 @@ DEFAULT_UNSAFE_RETRY_STATUSES = frozenset([429])
 SNIPPET_MAX = 300
 REDACTED = "********"
 # Header names whose values are credentials: never sent to another origin, always scrubbed.
+READ_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])
 SENSITIVE_HEADERS = frozenset(["authorization", "proxy-authorization", "x-api-key", "api-key", "apikey", "x-auth-token", "cookie", "auth"])
 REQUEST_ID_HEADERS = ("Correlation-Id", "X-Correlation-Id", "X-Request-Id", "Request-Id", "X-Amzn-Requestid", "Cf-Ray")
 
@@ -100,8 +107,10 @@ class ApiError(Exception):
     message, code and request id are already scrubbed of secrets by the client.
     """
 
-    def __init__(self, provider, status, code=None, message=None, request_id=None, method=None, url=None, retryable=False, attempts=None):
+    def __init__(self, provider, status, code=None, message=None, request_id=None, method=None, url=None, retryable=False, attempts=None,
+                 outcome_unknown=False):
         self.provider = provider
+        self.outcome_unknown = bool(outcome_unknown)  # a write that may have landed although its answer was lost
         self.status = status
         self.code = None if code is None else str(code)
         self.message = message
@@ -142,6 +151,7 @@ class ApiError(Exception):
             "url": self.url,
             "retryable": self.retryable,
             "attempts": self.attempts,
+            "outcome_unknown": self.outcome_unknown,
         }
 
 
@@ -345,6 +355,7 @@ class HttpClient:
         self.error_parser = error_parser or parse_generic_error
         self.on_retry = on_retry
         self.reauth = reauth
+        self.auth_generation = 0   # bumped by set_bearer_token / set_auth: which credential a call was sent with
         self.pool_size = max(1, int(pool_size))
         self._sleep = time.sleep
         self._clock = time.monotonic
@@ -434,12 +445,16 @@ class HttpClient:
         """Replace the ``Authorization: Bearer`` token (e.g. after a re-auth); the old one stays scrubbed."""
         self.add_secret(token)
         self.set_header("Authorization", "Bearer %s" % token)
+        with self._lock:
+            self.auth_generation += 1
 
     def set_auth(self, auth):
         """Replace the ``requests`` auth object (or tuple) used for calls to ``base_url``."""
         if auth is not None:
             self._add_auth_secrets(auth)
-        self._auth = auth
+        with self._lock:
+            self._auth = auth
+            self.auth_generation += 1
 
     def scrub(self, text):
         """``text`` with every known secret replaced by ``********``."""
@@ -585,6 +600,7 @@ class HttpClient:
             self._wait_for_pause()
             if self.rate_limit is not None:
                 self.rate_limit.acquire()
+            generation = self.auth_generation
             call_headers, same_origin = self._request_headers(url, headers, body_kind)
             resp = None
             try:
@@ -602,7 +618,8 @@ class HttpClient:
                     retry = retry.increment(method, path, error=error)
                 except MaxRetryError:  # out of retries (for an unsafe call: read=0, so at once)
                     raise ApiError(self.provider, None, message=reason, method=method, url=path,
-                                   retryable=(kind == "connect" or safe_to_retry), attempts=attempts) from None
+                                   retryable=(kind == "connect" or safe_to_retry), attempts=attempts,
+                                   outcome_unknown=(kind == "read" and method not in READ_METHODS)) from None
                 delay, _from_header = self._delay(retry, None)
                 self._notify("%s on %s %s" % (reason, method, path), retry, delay)
                 self._sleep(delay)
@@ -614,7 +631,7 @@ class HttpClient:
 
             if status == 401 and self.reauth is not None and not reauthed:
                 reauthed = True
-                if self.reauth(self):
+                if self.reauth(self, generation):
                     attempts -= 1  # the re-sent call is the same attempt, not a retry
                     continue
 
@@ -667,4 +684,4 @@ class HttpClient:
         except DocumentError as exc:
             raise ApiError(self.provider, resp.status_code, code="invalid_json", message=self.scrub(str(exc)),
                            request_id=header_request_id(resp), method=method.upper(), url=_path_only(self.url_for(path)),
-                           retryable=False) from None
+                           retryable=False, outcome_unknown=method.upper() not in READ_METHODS) from None

@@ -73,7 +73,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents im
 )
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
-from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
+from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, LostAnswer, Plan
 
 PROVIDER = "koreai"
 IN_PROGRESS, SUCCESS, FAILED = "IN_PROGRESS", "SUCCESS", "FAILED"
@@ -283,8 +283,9 @@ class KoreAIClient:
         return {self._file_field(): ids["app_definition"], "flowDataFileId": ids["flow_definition"], "envVariablesFileId": ids["env_variables"]}
 
     def import_existing(self, workflow_id, file_ids):
-        """Import into an existing workflow (a new in-development version). Replace-style: safe to retry."""
-        response = self.http.json("POST", self._item(workflow_id, "import"), safe_to_retry=True, json=file_ids)
+        """Import into an existing workflow. NOT safe to retry: every import that lands adds a new version, so a
+        lost answer is never re-sent; the engine re-reads the workflow to learn whether it landed."""
+        response = self.http.json("POST", self._item(workflow_id, "import"), safe_to_retry=False, json=file_ids)
         return self._job(response, "IMPORT")
 
     def import_new(self, name, file_ids):
@@ -448,7 +449,9 @@ class KoreAIAdapter(Adapter):
         if self.deploy:
             self._run(item, self.client.deploy(workflow_id), "deploy of workflow %s" % workflow_id)
             item.data["deployed"] = True
-        current = self.client.export_package(workflow_id, self.flow_id, jobs=item.data["jobs"])
+        # Not self.flow_id: that names the version read before, and the version meant here is the one just imported (the
+        # latest, and after a deploy also the deployed one, whichever version the API exports by default).
+        current = self.client.export_package(workflow_id, None, jobs=item.data["jobs"])
         self.learn_secrets(current)
         got, want = self.normalise(current, item), self.normalise(desired, item)
         if got == want:
@@ -477,8 +480,9 @@ class KoreAIAdapter(Adapter):
             job = self.client.import_new(name, ids)
         except ApiError as exc:
             if exc.status is None or exc.status >= 500:
-                raise FlowError("%s: import of new workflow '%s' may or may not have reached the server (%s); it was not resent. "
-                                "Check the account for a workflow of that name before running again" % (PROVIDER, name, exc)) from None
+                # no list API to learn whether it landed: reported as may-have-changed (changed=true), never re-sent
+                raise LostAnswer("%s: import of new workflow '%s' may or may not have reached the server (%s); it was not resent. "
+                                 "Check the account for a workflow of that name before running again" % (PROVIDER, name, exc)) from None
             raise
         if job.get("workflow_id"):
             item.data["id"] = job["workflow_id"]
@@ -496,7 +500,16 @@ class KoreAIAdapter(Adapter):
     def _import(self, item, desired, before):
         workflow_id = item.data["id"]
         ids = self.client.upload_package(desired)
-        self._run(item, self.client.import_existing(workflow_id, ids), "import into workflow %s" % workflow_id)
+        try:
+            job = self.client.import_existing(workflow_id, ids)
+        except ApiError as exc:
+            if not exc.outcome_unknown:
+                raise
+            # Never re-sent (each import that lands adds a version), and an export cannot show an undeployed version:
+            # reported as may-have-changed (changed=true, backup named) and rolled back from the package read before.
+            raise LostAnswer("%s: the answer to the import into workflow %s was lost (%s); it was not resent"
+                             % (PROVIDER, workflow_id, exc)) from None
+        self._run(item, job, "import into workflow %s" % workflow_id)
         # The workflow now has a new in-development version: if the deploy or the verify fails, the engine
         # rolls it back by importing the package read before (a FAILED or unfinished import changed nothing).
         item.written = True

@@ -109,7 +109,9 @@ class FlowModule:
         try:
             return func()
         except SyncError as exc:
-            return self.fail(str(exc), flows=exc.report.get("flows", []), rolled_back=exc.report.get("rolled_back", []))
+            # changed=true when a flow may hold a write of this run (a failed rollback, a lost answer): the failure contract
+            return self.fail(str(exc), changed=bool(exc.report.get("changed")), flows=exc.report.get("flows", []),
+                             rolled_back=exc.report.get("rolled_back", []))
         except ApiError as exc:
             return self.fail(str(exc), error=exc.to_dict())
         except (FlowError, DocumentError, DocumentInvalid) as exc:

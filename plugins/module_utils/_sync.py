@@ -29,7 +29,9 @@ Adapter interface (duck-typed; see ``Adapter`` for the defaults):
     Return the comparable form of a raw document (server-owned and volatile fields
     dropped). Desired and current are equal when their normal forms are equal.
 ``create(item, desired)`` / ``update(item, desired, current)`` / ``delete(item, current)``
-    Write calls. ``create`` stores any new id in ``item.data``. An ``update`` made of several calls
+    Write calls. ``create`` stores any new id in ``item.data``. A write whose answer was lost raises an error
+    with ``outcome_unknown`` true (``_http.ApiError``): the engine re-reads the target to learn whether it landed
+    (``Engine._after_failed_write``); ``LostAnswer`` says that a re-read cannot tell. An ``update`` made of several calls
     (for example an import, then a deploy) sets ``item.written = True`` once the target has changed, so that a
     failure after that point is rolled back from the document read before, like any write of the run.
 ``restore(item, previous)``
@@ -81,6 +83,14 @@ class VerifyError(FlowError):
     """The target did not hold the desired document after a write."""
 
 
+class LostAnswer(FlowError):
+    """A write whose answer was lost and whose effect cannot be learnt by re-reading the target (for example a
+    create whose new id only the lost answer carried). The engine reports the item as may-have-changed."""
+
+    outcome_unknown = True
+    rereadable = False
+
+
 class SyncError(FlowError):
     """A reconcile run failed part-way. ``report`` says exactly what was and wasn't written."""
 
@@ -100,6 +110,8 @@ class Item:  # pylint: disable=too-few-public-methods
         self.data = dict(data or {})   # adapter-specific (target id, source id ...)
         self.source = source      # where the desired document came from (file path), for messages
         self.written = False      # set by an adapter whose update changed the target before it failed
+        self.backup_file = None   # the pre-write backup of this item in this run (engine)
+        self.may_have_changed = False   # a write of this item may have landed (engine): reported changed=true
 
     def label(self):
         """Human label for messages: ``'name' (key)``."""
@@ -186,6 +198,9 @@ class Adapter:
         return current
 
 
+_UNREADABLE = object()
+
+
 def _read_bytes(path):
     try:
         with open(path, "rb") as handle:
@@ -259,7 +274,49 @@ class Engine:
 
     @staticmethod
     def _failed(item, exc):
-        return {"id": item.data.get("id", item.key), "name": item.name, "action": "failed", "error": str(exc)}
+        result = {"id": item.data.get("id", item.key), "name": item.name, "action": "failed", "error": str(exc)}
+        if item.may_have_changed:
+            # the failure contract: a flow a write of this run may have changed is named with changed=true and its backup
+            result["changed"] = True
+            result["backup_file"] = item.backup_file
+        return result
+
+    def _after_failed_write(self, item, exc, previous, want, expect_absent=False):
+        """Decide what a failed write did. Returns True when it landed (the run goes on as after a success).
+
+        - ``item.written`` (a multi-call update changed the target before failing): may have changed.
+        - an answer that was lost (``exc.outcome_unknown``): re-read the target. Holding the desired document
+          (``None`` for a delete) -> it landed. Holding the document read before the write -> it did not: a clean
+          failure. Anything else, or a re-read that fails too, or a write whose effect a re-read cannot show
+          (``exc.rereadable`` false) -> may have changed.
+        - any other error: the write was refused; nothing changed.
+
+        A may-have-changed item is recorded for the rollback and reported with changed=true and its backup.
+        """
+        adapter = self.adapter
+        landed = False
+        if item.written:
+            pass
+        elif not getattr(exc, "outcome_unknown", False):
+            return False
+        elif getattr(exc, "rereadable", True):
+            try:
+                now = adapter.read(item)
+            except Exception:  # pylint: disable=broad-exception-caught
+                now = got = _UNREADABLE
+            else:
+                got = adapter.normalise(now, item) if now is not None else None
+            if got is not _UNREADABLE:
+                if got == want or (expect_absent and now is None):
+                    landed = True
+                elif previous is not None and got is not None and got == adapter.normalise(previous, item):
+                    return False   # the target is as before: the write did not land
+                elif previous is None and now is None:
+                    return False   # nothing was created
+        self._record_write(item, previous)
+        if not landed:
+            item.may_have_changed = True
+        return landed
 
     # ------------------------------------------------------------------ present / absent
     def _present_one(self, item):
@@ -280,17 +337,18 @@ class Engine:
                 if self.diff_mode:
                     diff = self._diff(item, have, want)
             if result["action"] != "unchanged" and not self.check_mode:
-                result["backup_file"] = self._backup(item, current)
+                result["backup_file"] = item.backup_file = self._backup(item, current)
                 try:
                     if current is None:
                         adapter.create(item, desired)
                     else:
                         adapter.update(item, desired, current)
-                except Exception:
-                    if item.written:   # part of the write went through: roll it back with the others
-                        self._record_write(item, current)
-                    raise
-                self._record_write(item, current)
+                except Exception as exc:  # pylint: disable=broad-exception-caught
+                    # a lost answer is re-read before deciding; a write that may have landed is rolled back with the others
+                    if not self._after_failed_write(item, exc, current, want):
+                        raise
+                else:
+                    self._record_write(item, current)
                 if self.verify:
                     current = adapter.read(item)
                     got = adapter.normalise(current, item) if current is not None else None
@@ -327,9 +385,14 @@ class Engine:
             if self.diff_mode:
                 diff = self._diff(item, have, None)
             if not self.check_mode:
-                result["backup_file"] = self._backup(item, current)
-                adapter.delete(item, current)
-                self._record_write(item, current)
+                result["backup_file"] = item.backup_file = self._backup(item, current)
+                try:
+                    adapter.delete(item, current)
+                except Exception as exc:  # pylint: disable=broad-exception-caught
+                    if not self._after_failed_write(item, exc, current, None, expect_absent=True):
+                        raise
+                else:
+                    self._record_write(item, current)
                 if self.verify and adapter.read(item) is not None:
                     raise VerifyError("%s flow %s: still present after the delete" % (adapter.provider, item.label()))
             return result, diff
@@ -361,6 +424,7 @@ class Engine:
         report = self._report([results[id(item)] for item in items], diffs)
         if failed:
             report["rolled_back"] = self._rollback(report) if (self.rollback and not self.check_mode) else []
+            report["changed"] = any(r.get("changed") for r in report["flows"])
             raise SyncError(self._failure_message(report), report)
         return report
 
@@ -369,26 +433,43 @@ class Engine:
         by_key = {}
         for entry in report["flows"]:
             by_key.setdefault(entry.get("id"), entry)
+        for entry in report["flows"]:
+            by_key.setdefault(entry.get("name"), entry)
         restored = []
         for item, previous in reversed(self._written):
-            entry = by_key.get(item.data.get("id", item.key)) or {}
+            entry = by_key.get(item.data.get("id", item.key)) or by_key.get(item.key) or by_key.get(item.name)
+            if entry is None:
+                entry = {"id": item.data.get("id", item.key), "name": item.name, "action": "failed"}
+                report["flows"].append(entry)
             try:
                 self.adapter.restore(item, previous)
                 entry["rollback"] = "restored" if previous is not None else "removed"
                 restored.append(item.data.get("id", item.key))
             except Exception as exc:  # pylint: disable=broad-exception-caught
+                # the target may hold this run's write: the flow is changed, and its backup is where to restore from
                 entry["rollback"] = "failed: %s" % exc
+                entry["changed"] = True
+                entry["backup_file"] = entry.get("backup_file") or item.backup_file
         return restored
 
     def _failure_message(self, report):
         msg = "; ".join("%s flow '%s': %s" % (self.adapter.provider, r.get("name") or r.get("id"), r.get("error"))
                         for r in report["flows"] if r.get("action") == "failed")
-        written = [r for r in report["flows"] if r.get("action") in ("created", "updated", "deleted")]
+        written = [r for r in report["flows"]
+                   if r.get("action") in ("created", "updated", "deleted") or (r.get("action") == "failed" and r.get("changed"))]
         if written:
-            msg += ". Written before the failure: %s" % ", ".join("%s (%s)" % (r.get("id"), r["action"]) for r in written)
+            msg += ". Written before the failure: %s" % ", ".join(
+                "%s (%s)" % (r.get("id"), r["action"] if r["action"] != "failed" else "may have changed") for r in written)
         if self.rollback and (written or report.get("rolled_back")):
             msg += ("; " if written else ". ") + "rolled back from the pre-write state: %s" % (
                 ", ".join(str(x) for x in report.get("rolled_back") or []) or "none")
+        unrestored = [r for r in report["flows"] if str(r.get("rollback") or "").startswith("failed")]
+        if unrestored:
+            msg += "; NOT rolled back (the target may hold this run's write): %s" % ", ".join(
+                "%s (backup: %s)" % (r.get("id"), r.get("backup_file") or "none, backup_dir not set") for r in unrestored)
+        elif written and not self.rollback:
+            msg += "; not rolled back (rollback is off): backups %s" % ", ".join(
+                "%s: %s" % (r.get("id"), r.get("backup_file") or "none") for r in written)
         return msg + "."
 
     @staticmethod

@@ -62,20 +62,33 @@ def test_expired_token_is_fetched_again_once(http_server):
     http_server.script({"json": TOKEN}, {"json": EMPTY_FLOWS}, expired, {"json": dict(TOKEN, access_token="tok-2-abcdefgh")}, {"json": EMPTY_FLOWS})
     client = client_for(http_server)
     client.list_flows()
-    client._token_time -= 60  # pylint: disable=protected-access  # not a burst of parallel 401s
+    # the token dies a moment after it was issued: it is renewed all the same (no de-duplication window)
     assert client.list_flows() == []
     assert client.token_fetches == 2
     assert http_server.requests[-1]["headers"]["Authorization"] == "Bearer tok-2-abcdefgh"
 
 
+def test_401_of_a_call_sent_before_another_renewal_resends_without_a_new_token(http_server):
+    http_server.script({"json": TOKEN}, {"json": EMPTY_FLOWS}, {"json": dict(TOKEN, access_token="tok-2-abcdefgh")})
+    client = client_for(http_server)
+    client.list_flows()
+    sent_with = client.api.auth_generation
+    assert client._reauth(client.api, sent_with) is True  # pylint: disable=protected-access  # this call's token: renew
+    assert client.token_fetches == 2
+    assert client._reauth(client.api, sent_with) is True  # pylint: disable=protected-access  # renewed since: just re-send
+    assert client.token_fetches == 2
+    assert len(http_server.requests) == 3
+
+
 def test_a_401_after_a_fresh_token_is_an_error_not_a_loop(http_server):
     expired = {"status": 401, "json": {"id": "x", "code": "ACCESS_FAILED", "message": "no"}}
-    http_server.script({"json": TOKEN}, expired, expired)
+    http_server.script({"json": TOKEN}, expired, {"json": dict(TOKEN, access_token="tok-2-abcdefgh")}, expired, {"json": TOKEN})
     client = client_for(http_server)
     with pytest.raises(ApiError) as exc:
         client.list_flows()
     assert exc.value.status == 401
-    assert len(http_server.requests) == 3   # token, call, one resend
+    assert len(http_server.requests) == 4   # token, call, one fresh token, one resend: then the 401 is the answer
+    assert client.token_fetches == 2
 
 
 def test_wrong_secret_is_one_clear_error_without_the_secret(http_server):

@@ -198,6 +198,8 @@ def test_reset_connection_is_not_retried_when_unsafe(http_server):
     assert len(http_server.requests) == 1
     assert info.value.status is None
     assert info.value.retryable is False
+    assert info.value.outcome_unknown is True   # the import may have landed: the caller must re-read
+    assert info.value.to_dict()["outcome_unknown"] is True
     assert client.warnings == []
 
 
@@ -216,6 +218,7 @@ def test_read_timeout_not_retried_when_unsafe(http_server):
         client.request("POST", "/create", safe_to_retry=False, json={})
     assert len(http_server.requests) == 1
     assert info.value.status is None
+    assert info.value.outcome_unknown is True
     assert "read timeout" in info.value.message
     assert str(info.value) == "descope API error: no HTTP response: read timeout after 0.4 s (POST /create)"
 
@@ -229,7 +232,26 @@ def test_truncated_body_retried_when_safe_only(http_server):
     with pytest.raises(ApiError) as info:
         client.json("POST", "/create", safe_to_retry=False)
     assert info.value.status is None
+    assert info.value.outcome_unknown is True
     assert len(http_server.requests) == 3
+
+
+def test_lost_answer_of_a_read_is_not_an_unknown_outcome(http_server):
+    http_server.set_default({"reset": True})
+    client = make_client(http_server.url, retries=0)
+    with pytest.raises(ApiError) as info:
+        client.request("GET", "/x", safe_to_retry=True)
+    assert info.value.status is None
+    assert info.value.outcome_unknown is False
+
+
+def test_invalid_json_answer_of_a_write_is_an_unknown_outcome(http_server):
+    http_server.script({"status": 200, "body": b"{not json"})
+    client = make_client(http_server.url)
+    with pytest.raises(ApiError) as info:
+        client.json("PUT", "/flows/a", safe_to_retry=True, json={})
+    assert info.value.code == "invalid_json"
+    assert info.value.outcome_unknown is True
 
 
 def test_500_on_unsafe_call_reaches_server_once(http_server):
@@ -417,22 +439,24 @@ def test_reauth_on_401_replaces_the_token(http_server):
     http_server.script({"status": 401, "json": {"code": "ACCESS_FAILED", "message": "expired"}}, {"status": 200, "json": {"ok": True}})
     calls = []
 
-    def reauth(client):
-        calls.append(1)
+    def reauth(client, generation):
+        calls.append(generation)
         client.set_bearer_token("new-token-123456")
         return True
 
     client = make_client(http_server.url, provider="davinci", reauth=reauth)
     client.set_bearer_token("old-token-123456")
+    old_generation = client.auth_generation
     assert client.json("POST", "/flows", safe_to_retry=False, json={}) == {"ok": True}
-    assert calls == [1]
+    assert calls == [old_generation]   # the generation the rejected call was sent with
+    assert client.auth_generation == old_generation + 1
     assert [r["headers"]["Authorization"] for r in http_server.requests] == ["Bearer old-token-123456", "Bearer new-token-123456"]
     assert client.scrub("x new-token-123456 old-token-123456") == "x ******** ********"
 
 
 def test_reauth_only_once(http_server):
     http_server.set_default({"status": 401, "json": {"code": "ACCESS_FAILED", "message": "no"}})
-    client = make_client(http_server.url, provider="davinci", reauth=lambda c: True, error_parser=parse_pingone_error)
+    client = make_client(http_server.url, provider="davinci", reauth=lambda c, g: True, error_parser=parse_pingone_error)
     with pytest.raises(ApiError) as info:
         client.request("GET", "/flows", safe_to_retry=True)
     assert info.value.status == 401

@@ -189,6 +189,115 @@ def test_rollback_removes_what_the_run_created():
     assert "new" not in adapter.store
 
 
+class LostAnswerError(RuntimeError):
+    """What ``_http`` raises when a write's answer was lost (``ApiError.outcome_unknown``)."""
+
+    outcome_unknown = True
+
+
+class LostAnswerAdapter(FakeAdapter):
+    """Writes of ``lose_on`` land (or, with ``apply=False``, do not) and then lose their answer; reads of
+    ``unreadable`` fail (``unreadable_after`` reads first succeed); restores of ``restore_fails`` fail."""
+
+    def __init__(self, store, lose_on=(), apply=True, unreadable=(), unreadable_after=0, restore_fails=()):
+        super().__init__(store)
+        self.lose_on = set(lose_on)
+        self.apply = apply
+        self.unreadable = set(unreadable)
+        self.unreadable_after = unreadable_after
+        self.restore_fails = set(restore_fails)
+        self.reads = 0
+
+    def read(self, item):
+        self.reads += 1
+        if item.key in self.unreadable and self.reads > self.unreadable_after:
+            raise RuntimeError("HTTP 503 on read")
+        return super().read(item)
+
+    def _write(self, kind, item, desired):
+        if item.key in self.lose_on:
+            if self.apply:
+                super()._write(kind, item, desired)
+            else:
+                self.writes.append((kind, item.key))
+            raise LostAnswerError("no HTTP response: connection reset")
+        super()._write(kind, item, desired)
+
+    def restore(self, item, previous):
+        if item.key in self.restore_fails:
+            raise RuntimeError("HTTP 503 on read")
+        super().restore(item, previous)
+
+
+def test_a_write_whose_answer_was_lost_but_landed_is_a_success():
+    adapter = LostAnswerAdapter({"a": {"body": "a0"}}, lose_on={"a"})
+    report = engine(adapter, parallel=1).apply([Item("a", desired={"body": "a1"})])
+    assert report["changed"] is True and report["flows"][0]["action"] == "updated"
+    assert adapter.writes == [("update", "a")]          # re-read, never re-sent
+    assert adapter.store["a"]["body"] == "a1"
+
+
+def test_a_write_whose_answer_was_lost_and_did_not_land_is_a_clean_failure():
+    adapter = LostAnswerAdapter({"a": {"body": "a0"}}, lose_on={"a"}, apply=False)
+    with pytest.raises(SyncError) as err:
+        engine(adapter, parallel=1).apply([Item("a", desired={"body": "a1"})])
+    report = err.value.report
+    assert report["changed"] is False and report["rolled_back"] == []
+    assert "changed" not in report["flows"][0] and adapter.writes == [("update", "a")]
+    assert adapter.store["a"]["body"] == "a0"
+
+
+def test_a_lost_answer_whose_re_read_fails_is_reported_as_may_have_changed(tmp_path):
+    adapter = LostAnswerAdapter({"a": {"body": "a0"}}, lose_on={"a"}, unreadable={"a"}, unreadable_after=1)
+    with pytest.raises(SyncError) as err:
+        engine(adapter, parallel=1, backup_dir=str(tmp_path)).apply([Item("a", desired={"body": "a1"})])
+    report = err.value.report
+    flow = report["flows"][0]
+    assert report["changed"] is True and flow["changed"] is True and flow["action"] == "failed"
+    assert flow["backup_file"] and json.loads(open(flow["backup_file"], encoding="utf-8").read()) == {"body": "a0"}
+    assert flow["rollback"].startswith("failed")                 # the rollback could not read the target either
+    text = str(err.value)
+    assert "a (may have changed)" in text and "NOT rolled back" in text and flow["backup_file"] in text
+    assert adapter.store["a"]["body"] == "a1"                    # what the report says: the write landed
+
+
+def test_a_failed_rollback_names_the_flow_changed_with_its_backup(tmp_path):
+    before = {"a": {"body": "a0"}, "b": {"body": "b0"}}
+    adapter = LostAnswerAdapter(before, restore_fails={"a"})
+    adapter.fail_write_on = {"b"}
+    with pytest.raises(SyncError) as err:
+        engine(adapter, parallel=1, backup_dir=str(tmp_path)).apply([Item("a", desired={"body": "a1"}), Item("b", desired={"body": "b1"})])
+    report = err.value.report
+    flow_a = report["flows"][0]
+    assert report["changed"] is True and flow_a["changed"] is True and flow_a["rollback"].startswith("failed")
+    assert flow_a["backup_file"] and os.path.isfile(flow_a["backup_file"])
+    assert "a (updated)" in str(err.value) and "NOT rolled back" in str(err.value) and flow_a["backup_file"] in str(err.value)
+
+
+def test_a_two_step_update_whose_rollback_fails_is_changed():
+    class UnrestorableTwoStep(TwoStepAdapter):
+        def restore(self, item, previous):
+            raise RuntimeError("HTTP 401 on read")
+
+    adapter = UnrestorableTwoStep({"b": {"body": "b0"}}, fail_deploy_on={"b"})
+    with pytest.raises(SyncError) as err:
+        engine(adapter, parallel=1).apply([Item("b", desired={"body": "b1"})])
+    flow = err.value.report["flows"][0]
+    assert flow["action"] == "failed" and flow["changed"] is True and err.value.report["changed"] is True
+    assert "b (may have changed)" in str(err.value) and "NOT rolled back" in str(err.value)
+
+
+def test_a_lost_answer_of_a_delete_is_re_read():
+    class LostDelete(FakeAdapter):
+        def delete(self, item, current):
+            super().delete(item, current)
+            raise LostAnswerError("no HTTP response: connection reset")
+
+    adapter = LostDelete({"a": {"body": "a0"}})
+    report = engine(adapter, parallel=1).apply([Item("a")], state="absent")
+    assert report["flows"][0]["action"] == "deleted" and "a" not in adapter.store
+
+
 def test_stages_run_in_order_and_absent_runs_them_reversed():
     adapter = FakeAdapter()
     engine(adapter).apply([Item("parent", desired={"x": 1}, stage=1), Item("sub", desired={"x": 2}, stage=0)])

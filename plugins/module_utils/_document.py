@@ -8,7 +8,8 @@ This module is private to this collection: its API may change without notice.
 Standard library only (it is shipped to the module by AnsiballZ).
 
 - ``loads``/``load_file`` parse JSON keeping every float literal's text
-  (``1e-50`` stays ``1e-50``, ``1.0`` stays ``1.0``) in a ``JsonNumber``.
+  (``1e-50`` stays ``1e-50``, ``1.0`` stays ``1.0``) in a ``JsonNumber``; a key repeated in
+  one object is an error naming the source, the key and its JSON path.
 - ``dumps`` writes the canonical form: keys sorted, 2-space indent, UTF-8
   (``ensure_ascii=False``), ``", "``/``": "`` separators, trailing newline.
   ``dumps(loads(dumps(x))) == dumps(x)`` for every document.
@@ -115,11 +116,72 @@ def _position(text, pos):
     return line, column
 
 
-def loads(text, source="<inline>"):
+class _Pairs(list):
+    """An object's ``(key, value)`` pairs as parsed, order and repeats kept (only to locate a duplicate key)."""
+
+    __slots__ = ()
+
+
+def _unique_object(pairs):
+    # The hot path: one dict build and one length compare per object; the duplicate is located later.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey()
+    return obj
+
+
+class _DuplicateKey(ValueError):
+    """Raised by the strict object hook; ``loads`` turns it into a DocumentError naming the key and its path."""
+
+
+def _path_text(path):
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += "[%d]" % part
+        elif re.match(r"[A-Za-z_][A-Za-z0-9_-]*\Z", part):
+            out += "." + part
+        else:
+            out += "[%s]" % json.dumps(part, ensure_ascii=False)
+    return out
+
+
+def _first_duplicate(node, path=()):
+    """``(path, key)`` of the first repeated key in a tree parsed with ``_Pairs`` objects (document order), or None."""
+    if isinstance(node, _Pairs):
+        seen = set()
+        for key, _value in node:
+            if key in seen:
+                return path, key
+            seen.add(key)
+        children = ((key, value) for key, value in node)
+    elif isinstance(node, list):
+        children = enumerate(node)
+    else:
+        return None
+    for key, value in children:
+        found = _first_duplicate(value, path + (key,))
+        if found:
+            return found
+    return None
+
+
+def _duplicate_message(text):
+    found = _first_duplicate(json.loads(text, object_pairs_hook=_Pairs, parse_float=str, parse_constant=str))
+    if not found:  # pragma: no cover - the strict hook only raises on a repeated key
+        return "duplicate object key"
+    path, key = found
+    return "duplicate key %s in the object at %s (JSON allows it, but which value was meant is unclear; remove one)" % (
+        json.dumps(key, ensure_ascii=False), _path_text(path))
+
+
+def loads(text, source="<inline>", duplicate_keys="error"):
     """Parse JSON ``text`` (``str`` or UTF-8 ``bytes``; a BOM is tolerated).
 
-    Floats become ``JsonNumber`` (literal kept), integers stay ``int``; duplicate keys: the last wins.
-    Raises ``DocumentError("<source>: line L, column C: <reason>")``.
+    Floats become ``JsonNumber`` (literal kept), integers stay ``int``. A key repeated in one object is an
+    error naming the key and its JSON path (``duplicate_keys="error"``, the default: every file we read and
+    every API answer); ``duplicate_keys="last"`` keeps the last value (plain ``json`` behaviour).
+    Raises ``DocumentError("<source>: line L, column C: <reason>")`` or ``DocumentError("<source>: <reason>")``.
     """
     if isinstance(text, (bytes, bytearray)):
         try:
@@ -130,10 +192,15 @@ def loads(text, source="<inline>"):
         raise DocumentError("%s: expected JSON text, got %s" % (source, type(text).__name__))
     if text.startswith("\ufeff"):
         text = text[1:]
+    if duplicate_keys not in ("error", "last"):
+        raise ValueError("duplicate_keys must be 'error' or 'last'")
+    hook = _unique_object if duplicate_keys == "error" else None
     try:
-        return json.loads(text, parse_float=JsonNumber, parse_constant=_reject_constant)
+        return json.loads(text, parse_float=JsonNumber, parse_constant=_reject_constant, object_pairs_hook=hook)
     except json.JSONDecodeError as exc:
         raise DocumentError("%s: line %d, column %d: %s" % (source, exc.lineno, exc.colno, exc.msg)) from None
+    except _DuplicateKey:
+        raise DocumentError("%s: %s" % (source, _duplicate_message(text))) from None
     except (ValueError, RecursionError) as exc:
         # NaN/Infinity literals, integers beyond the interpreter's digit limit, absurd nesting.
         raise DocumentError("%s: %s" % (source, exc)) from None

@@ -146,8 +146,22 @@ def test_json_number_behaves_like_a_float():
     assert dumps(deep) == '{\n  "a": [\n    1e-50\n  ]\n}\n'
 
 
-def test_duplicate_keys_last_wins_and_bom():
-    assert loads('{"a": 1, "a": 2}') == {"a": 2}
+def test_duplicate_keys_are_an_error_naming_source_key_and_path():
+    with pytest.raises(DocumentError, match=r'^flow\.json: duplicate key "a" in the object at \$ '):
+        loads('{"a": 1, "a": 2}', source="flow.json")
+    with pytest.raises(DocumentError, match=r'^f: duplicate key "d d" in the object at \$\.x\[1\]\.c\["weird key"\] '):
+        loads('{"x": [{"b": 1}, {"c": {"weird key": {"d d": 1, "e": 2, "d d": 2}}}]}', source="f")
+    # the first repeat in document order is named, also when a later object repeats a key too
+    with pytest.raises(DocumentError, match=r'"k" in the object at \$\[0\]'):
+        loads(b'[{"k": 1.5, "k": 1e400}, {"z": 1, "z": 2}]', source="f")
+    # the same key in different objects is fine
+    assert loads('{"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}') == {"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}
+
+
+def test_duplicate_keys_last_wins_when_asked_and_bom():
+    assert loads('{"a": 1, "a": 2}', duplicate_keys="last") == {"a": 2}
+    with pytest.raises(ValueError):
+        loads("{}", duplicate_keys="first")
     assert loads(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}
     assert loads('\ufeff{"a": 1}') == {"a": 1}
 

@@ -393,6 +393,27 @@ def test_env_variables_shape_errors():
         K.validate_package(package(env_variables=[{"key": "A"}, {"key": "A"}]), {k: KD.FILE_OF[k] for k in KD.DOC_KEYS})
 
 
+@pytest.mark.parametrize("env, got", [
+    ({"API_URL": {"value": "https://x"}}, "an object"),
+    ({"envVariables": [{"key": "A"}]}, "an object"),
+    (None, "null"),
+    ("A=1", "a string"),
+])
+def test_env_variables_must_be_the_documented_array(tmp_path, env, got):
+    for key, doc in package(env_variables=env).items():
+        (tmp_path / KD.FILE_OF[key]).write_text(json.dumps(doc))
+    with pytest.raises(KD.PackageError, match=r"env_variables\.json: expected a JSON array of variables .*, got %s$" % got):
+        K.load_package(str(tmp_path))
+
+
+def test_duplicate_key_in_a_package_member_names_the_member(tmp_path):
+    for key, doc in package().items():
+        (tmp_path / KD.FILE_OF[key]).write_text(json.dumps(doc))
+    (tmp_path / "app_definition.json").write_text('{"name": "a", "guardrails": [], "name": "b"}')
+    with pytest.raises(DocumentError, match=r'app_definition\.json: duplicate key "name" in the object at \$ '):
+        K.load_package(str(tmp_path))
+
+
 def test_build_zip_is_deterministic_and_canonical():
     first = KD.build_zip(PACKAGE)
     again = KD.build_zip(json.loads(json.dumps(PACKAGE)))

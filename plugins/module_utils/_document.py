@@ -29,6 +29,7 @@ import json
 import operator
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 from json.encoder import c_encode_basestring, c_make_encoder  # None without the _json accelerator
@@ -107,7 +108,7 @@ def _float_text(value):
 
 
 def _reject_constant(name):
-    raise ValueError("%s is not valid JSON" % name)
+    raise ValueError("%s is not valid JSON (expected a number, a string or null)" % name)
 
 
 def _position(text, pos):
@@ -201,9 +202,15 @@ def loads(text, source="<inline>", duplicate_keys="error"):
         raise DocumentError("%s: line %d, column %d: %s" % (source, exc.lineno, exc.colno, exc.msg)) from None
     except _DuplicateKey:
         raise DocumentError("%s: %s" % (source, _duplicate_message(text))) from None
-    except (ValueError, RecursionError) as exc:
-        # NaN/Infinity literals, integers beyond the interpreter's digit limit, absurd nesting.
-        raise DocumentError("%s: %s" % (source, exc)) from None
+    except RecursionError:
+        raise DocumentError("%s: nested too deeply for the parser (expected fewer than about %d nested arrays/objects)"
+                            % (source, sys.getrecursionlimit())) from None
+    except ValueError as exc:
+        # NaN/Infinity literals, integers beyond the interpreter's digit limit.
+        message = str(exc)
+        if "integer string conversion" in message:
+            message = "a number with more digits than the %d allowed (expected a JSON number of sensible size)" % sys.get_int_max_str_digits()
+        raise DocumentError("%s: %s" % (source, message)) from None
 
 
 def load_file(path):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import io
 import os
+import re
 import zipfile
 
 from ansible_collections.flowops.flows.plugins.module_utils._document import dumps, load_file, loads
@@ -327,7 +328,11 @@ def read_zip_documents(data, source):
     members = {}
     with archive:
         for info in archive.infolist():
-            base = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+            name = info.filename.replace("\\", "/")
+            base = name.rsplit("/", 1)[-1]
+            if name.startswith("/") or ".." in name.split("/") or "\0" in name or re.match(r"[A-Za-z]:", name):
+                raise PackageError("%s: entry %r leaves the archive (absolute path, drive or '..'); expected a zip of %s"
+                                   % (source, info.filename, ", ".join(PACKAGE_FILES)))
             if info.is_dir() or info.filename.startswith("__MACOSX/") or base not in PACKAGE_FILES:
                 continue
             if base in members:

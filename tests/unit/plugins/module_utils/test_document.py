@@ -158,6 +158,13 @@ def test_duplicate_keys_are_an_error_naming_source_key_and_path():
     assert loads('{"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}') == {"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}
 
 
+def test_too_deep_and_too_many_digits_say_what_was_expected():
+    with pytest.raises(DocumentError, match=r"^d\.json: nested too deeply for the parser \(expected fewer than about \d+ nested"):
+        loads("[" * 100000 + "]" * 100000, source="d.json")
+    with pytest.raises(DocumentError, match=r"^n\.json: a number with more digits than the \d+ allowed"):
+        loads('{"a": 1%s}' % ("0" * 5000), source="n.json")
+
+
 def test_duplicate_keys_last_wins_when_asked_and_bom():
     assert loads('{"a": 1, "a": 2}', duplicate_keys="last") == {"a": 2}
     with pytest.raises(ValueError):

@@ -406,6 +406,16 @@ def test_env_variables_must_be_the_documented_array(tmp_path, env, got):
         K.load_package(str(tmp_path))
 
 
+@pytest.mark.parametrize("entry", ["../flow_definition.json", "/flow_definition.json", "a/../../flow_definition.json", "C:/flow_definition.json"])
+def test_zip_entries_that_leave_the_archive_are_refused(entry):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for key, doc in package().items():
+            archive.writestr(entry if KD.FILE_OF[key] == "flow_definition.json" else KD.FILE_OF[key], json.dumps(doc))
+    with pytest.raises(KD.PackageError, match=r"^w\.zip: entry '%s' leaves the archive" % re.escape(entry)):
+        KD.read_zip_documents(buffer.getvalue(), "w.zip")
+
+
 def test_duplicate_key_in_a_package_member_names_the_member(tmp_path):
     for key, doc in package().items():
         (tmp_path / KD.FILE_OF[key]).write_text(json.dumps(doc))

@@ -46,6 +46,7 @@ __all__ = [
     "diff",
     "mask",
     "safe_name",
+    "check_id",
     "safe_join",
     "write_if_changed",
     "read_text_if_exists",
@@ -674,6 +675,21 @@ def safe_name(name, max_bytes=MAX_NAME_BYTES):
         head = encoded[: max_bytes - len(suffix)].decode("utf-8", "ignore").rstrip(". ")
         name = head + suffix
     return name
+
+
+_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,256}\Z")
+
+
+def check_id(value, what="id"):
+    """``value`` if it is a plain id (letters, digits, '_' and '-'; what every provider's ids are), else DocumentError.
+
+    An id goes into URL paths and file names: a '/', '..', NUL or other character could reach another API route
+    or another file, so it is refused before any call. The message names the option (``what``) and what was expected.
+    """
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        raise DocumentError("%s %r is not a valid id: expected letters, digits, '_' and '-' only (no '/', '..', spaces or "
+                            "control characters), at most 256" % (what, value))
+    return value
 
 
 def _is_within(path, base):

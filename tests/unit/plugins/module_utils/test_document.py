@@ -165,6 +165,17 @@ def test_too_deep_and_too_many_digits_say_what_was_expected():
         loads('{"a": 1%s}' % ("0" * 5000), source="n.json")
 
 
+@pytest.mark.parametrize("value", ["../x", "a/b", "a\x00b", "", ".", "..", "a b", "a\\b", "x" * 257, None, 12])
+def test_check_id_refuses_what_could_leave_a_path(value):
+    with pytest.raises(DocumentError, match=r"^flow_id .* is not a valid id: expected letters, digits, '_' and '-' only"):
+        _document.check_id(value, "flow_id")
+
+
+def test_check_id_accepts_provider_ids():
+    for value in ("0123456789abcdef0123456789abcdef", "a-0a0a0a0a-1111-4111-8111-000000000001", "sign-up_or-in"):
+        assert _document.check_id(value) == value
+
+
 def test_duplicate_keys_last_wins_when_asked_and_bom():
     assert loads('{"a": 1, "a": 2}', duplicate_keys="last") == {"a": 2}
     with pytest.raises(ValueError):

@@ -114,7 +114,7 @@ integration: venv
 	tests/scripts/with-emulator.sh $(PY) bash -c 'printf "emulator_url: %s\n" "$$FLOWOPS_EMULATOR_URL" > $(COLL_DIR)/tests/integration/integration_config.yml && cd $(COLL_DIR) && ansible-test integration --python $(PYVER) --local --color no'
 
 e2e: install
-	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then $(PY) -m pytest -q -p no:cacheprovider tests/e2e; else echo "no e2e tests yet"; fi
+	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then $(PY) -m pytest -q -p no:cacheprovider tests/e2e tests/bad_input; else echo "no e2e tests yet"; fi
 
 molecule: install
 	@if ls -d extensions/molecule/*/molecule.yml >/dev/null 2>&1; then molecule test --all; else echo "no molecule scenarios yet"; fi

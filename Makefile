@@ -117,7 +117,7 @@ integration: venv
 # The fault matrix (issue 14: ~260 cells through the promote role) takes longer than the rest of the suite together:
 # `make e2e` leaves it out, `make faults` runs it alone (FLOWOPS_FAULT_MATRIX_PROVIDERS / _CELLS select a subset).
 e2e: install
-	$(PY) -m pytest -q -p no:cacheprovider -m "not fault_matrix" tests/e2e
+	$(PY) -m pytest -q -p no:cacheprovider -m "not fault_matrix" tests/e2e tests/bad_input
 
 faults: install
 	$(PY) -m pytest -q -s -p no:cacheprovider -m fault_matrix tests/e2e

@@ -20,6 +20,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     DocumentError,
     load_file,
     safe_join,
+    check_id,
     safe_name,
 )
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
@@ -913,7 +914,7 @@ def _target_index(flows):
 def find_flow(client, flow_id=None, name=None, flows=None):
     """``(id, name)`` of one target flow by id or exact name; ``(None, name)`` when absent. Two flows with the name: error."""
     if flow_id:
-        flow = client.get_flow(flow_id)
+        flow = client.get_flow(check_id(flow_id, "flow_id"))
         return (flow_id, flow.get("name")) if flow else (None, name)
     flows = client.list_flows() if flows is None else flows
     ids = _target_index(flows).get(name) or []
@@ -977,6 +978,8 @@ def plan_absent(client, flow_id=None, name=None):
 
 
 def plan_present_flow(client, params, context):
+    if params["flow_id"]:
+        check_id(params["flow_id"], "flow_id")
     adapter, items = plan_present(
         client, load_sources(params["src"]), connection_map=params["connection_map"], allow_unmapped=params["allow_unmapped_connections"],
         substitutions=params["substitutions"], flow_id=params["flow_id"], ignore_layout=params["ignore_layout"],

@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional
 
@@ -152,9 +153,11 @@ class DescopeClient:
                 return None
             raise
 
-    def export_flow(self, flow_id):
-        """The v2 exported flow, or None when the flow does not exist."""
-        body = self._call(PATH_FLOW_EXPORT, {"flowId": flow_id}, not_found_is_none=True)
+    def export_flow(self, flow_id, not_found_is_none=True):
+        """The v2 exported flow; None on a 404 or a 400 that says "not found" (``is_not_found``) unless
+        ``not_found_is_none`` is false. Deciding absence by the wording is a fallback: the adapters use
+        ``FlowPresence`` (the flow list) instead."""
+        body = self._call(PATH_FLOW_EXPORT, {"flowId": flow_id}, not_found_is_none=not_found_is_none)
         if body is None:
             return None
         flow = body.get("flow") if isinstance(body, dict) else None
@@ -497,14 +500,56 @@ class _DescopeAdapter(Adapter):
         return mask_document(doc, secret_values=self.client.secrets)
 
 
-class DescopeFlowAdapter(_DescopeAdapter):
-    """Flows: read = v2 export, create/update = v2 import, delete = flow/delete."""
+class FlowPresence:
+    """Which flows exist, decided by the flow list, never by the wording of an export error.
 
-    def __init__(self, client, ignore_paths=DEFAULT_FLOW_IGNORE_PATHS):
+    An export of a missing flow may answer 404 or a 400 that says nothing about absence (the real answer is not
+    published: reference section 10). So one list call per task (made on the first read, shared by every item
+    and thread) says which ids exist: an id not listed is absent without an export call. An id the task wrote to
+    (or one the list named) is exported; when that export fails with a 4xx other than 401/403 (the flow may have
+    gone since), one ``list`` call for that id decides: not listed means absent, listed means the error stands.
+    """
+
+    def __init__(self, client, listed=None):
+        self.client = client
+        self._lock = threading.Lock()
+        self._listed = set(listed) if listed is not None else None
+        self._written = set()
+
+    def _listed_ids(self):
+        with self._lock:
+            if self._listed is None:
+                self._listed = set(str(f.get("id")) for f in self.client.list_flows() if f.get("id") is not None)
+            return self._listed
+
+    def wrote(self, flow_id):
+        """A write to ``flow_id`` was sent (it may have landed even when its answer was lost): export it from now on."""
+        with self._lock:
+            self._written.add(flow_id)
+
+    def read(self, flow_id):
+        """The exported flow, or None when the flow list does not name it."""
+        if flow_id not in self._listed_ids() and flow_id not in self._written:
+            return None
+        try:
+            return self.client.export_flow(flow_id, not_found_is_none=False)
+        except ApiError as exc:
+            if exc.status in (401, 403) or not 400 <= (exc.status or 0) < 500:
+                raise
+            if self.client.list_flows([flow_id]):
+                raise
+            return None
+
+
+class DescopeFlowAdapter(_DescopeAdapter):
+    """Flows: read = v2 export (absence decided by the flow list), create/update = v2 import, delete = flow/delete."""
+
+    def __init__(self, client, ignore_paths=DEFAULT_FLOW_IGNORE_PATHS, listed=None):
         super().__init__(client, ignore_paths)
+        self.presence = FlowPresence(client, listed)
 
     def read(self, item):
-        return self.client.export_flow(item.key)
+        return self.presence.read(item.key)
 
     def prepare(self, item):
         doc = dict(item.desired)
@@ -517,13 +562,16 @@ class DescopeFlowAdapter(_DescopeAdapter):
 
     def create(self, item, desired):
         # A new flow: do not resend blindly once the request may have reached the server.
+        self.presence.wrote(item.key)
         self.client.import_flow(desired, safe_to_retry=False)
 
     def update(self, item, desired, current):
         # v2 import replaces the whole flow: resending the same document is harmless.
+        self.presence.wrote(item.key)
         self.client.import_flow(desired, safe_to_retry=True)
 
     def delete(self, item, current):
+        self.presence.wrote(item.key)
         self.client.delete_flows([item.key])
 
     def result_fields(self, item, current):
@@ -575,8 +623,10 @@ def list_flows_info(client, flow_ids=None, include_content=False, parallel=4):
         })
     flows.sort(key=lambda f: str(f["id"]))
     if include_content and flows:
+        presence = FlowPresence(client, listed=(str(f["id"]) for f in flows))   # the list just made
+
         def content(flow):
-            doc = client.export_flow(flow["id"])
+            doc = presence.read(str(flow["id"]))
             if doc is None:   # deleted between the list and the export
                 return None, None
             return canonical_flow(doc), fingerprint(normalise_flow(doc, flow["id"]))
@@ -614,7 +664,8 @@ def plan_export_flow(client, params, context):  # pylint: disable=unused-argumen
         resolve_export_ids(None, ids)   # validate before any call
     export_ids = resolve_export_ids(client, ids)
     files = ExportFiles(params["dest"], _single_file(params["dest"], export_ids, ids))
-    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), [Item(i) for i in export_ids], "exported", files_for=files)
+    listed = export_ids if ids == ["all"] else None   # the list call just made says which flows exist
+    return Plan(DescopeFlowAdapter(client, params["ignore_paths"], listed), [Item(i) for i in export_ids], "exported", files_for=files)
 
 
 def plan_info_flow(client, params, context):  # pylint: disable=unused-argument
@@ -636,6 +687,7 @@ def plan_export_theme(client, params, context):  # pylint: disable=unused-argume
 
 
 __all__ = [
+    "FlowPresence",
     "BUILTIN_FLOWS", "CONNECTION_SPEC", "DEFAULT_BASE_URL", "DEFAULT_FLOW_IGNORE_PATHS", "DEFAULT_THEME_IGNORE_PATHS", "FLOW_ID_RE", "THEME_ITEM_KEY",
     "DescopeAuthError", "DescopeClient", "DescopeFlowAdapter", "DescopeThemeAdapter", "FlowDocument", "ThemeDocument",
     "base_url_for_project_id", "canonical_flow", "canonical_theme", "check_deletable", "check_flow_id", "client_from_params",

@@ -8,7 +8,8 @@ This module is private to this collection: its API may change without notice.
 Standard library only (it is shipped to the module by AnsiballZ).
 
 - ``loads``/``load_file`` parse JSON keeping every float literal's text
-  (``1e-50`` stays ``1e-50``, ``1.0`` stays ``1.0``) in a ``JsonNumber``.
+  (``1e-50`` stays ``1e-50``, ``1.0`` stays ``1.0``) in a ``JsonNumber``; a key repeated in
+  one object is an error naming the source, the key and its JSON path.
 - ``dumps`` writes the canonical form: keys sorted, 2-space indent, UTF-8
   (``ensure_ascii=False``), ``", "``/``": "`` separators, trailing newline.
   ``dumps(loads(dumps(x))) == dumps(x)`` for every document.
@@ -28,6 +29,7 @@ import json
 import operator
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 from json.encoder import c_encode_basestring, c_make_encoder  # None without the _json accelerator
@@ -44,6 +46,7 @@ __all__ = [
     "diff",
     "mask",
     "safe_name",
+    "check_id",
     "safe_join",
     "write_if_changed",
     "read_text_if_exists",
@@ -106,7 +109,7 @@ def _float_text(value):
 
 
 def _reject_constant(name):
-    raise ValueError("%s is not valid JSON" % name)
+    raise ValueError("%s is not valid JSON (expected a number, a string or null)" % name)
 
 
 def _position(text, pos):
@@ -115,11 +118,72 @@ def _position(text, pos):
     return line, column
 
 
-def loads(text, source="<inline>"):
+class _Pairs(list):
+    """An object's ``(key, value)`` pairs as parsed, order and repeats kept (only to locate a duplicate key)."""
+
+    __slots__ = ()
+
+
+def _unique_object(pairs):
+    # The hot path: one dict build and one length compare per object; the duplicate is located later.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey()
+    return obj
+
+
+class _DuplicateKey(ValueError):
+    """Raised by the strict object hook; ``loads`` turns it into a DocumentError naming the key and its path."""
+
+
+def _path_text(path):
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += "[%d]" % part
+        elif re.match(r"[A-Za-z_][A-Za-z0-9_-]*\Z", part):
+            out += "." + part
+        else:
+            out += "[%s]" % json.dumps(part, ensure_ascii=False)
+    return out
+
+
+def _first_duplicate(node, path=()):
+    """``(path, key)`` of the first repeated key in a tree parsed with ``_Pairs`` objects (document order), or None."""
+    if isinstance(node, _Pairs):
+        seen = set()
+        for key, _value in node:
+            if key in seen:
+                return path, key
+            seen.add(key)
+        children = ((key, value) for key, value in node)
+    elif isinstance(node, list):
+        children = enumerate(node)
+    else:
+        return None
+    for key, value in children:
+        found = _first_duplicate(value, path + (key,))
+        if found:
+            return found
+    return None
+
+
+def _duplicate_message(text):
+    found = _first_duplicate(json.loads(text, object_pairs_hook=_Pairs, parse_float=str, parse_constant=str))
+    if not found:  # pragma: no cover - the strict hook only raises on a repeated key
+        return "duplicate object key"
+    path, key = found
+    return "duplicate key %s in the object at %s (JSON allows it, but which value was meant is unclear; remove one)" % (
+        json.dumps(key, ensure_ascii=False), _path_text(path))
+
+
+def loads(text, source="<inline>", duplicate_keys="error"):
     """Parse JSON ``text`` (``str`` or UTF-8 ``bytes``; a BOM is tolerated).
 
-    Floats become ``JsonNumber`` (literal kept), integers stay ``int``; duplicate keys: the last wins.
-    Raises ``DocumentError("<source>: line L, column C: <reason>")``.
+    Floats become ``JsonNumber`` (literal kept), integers stay ``int``. A key repeated in one object is an
+    error naming the key and its JSON path (``duplicate_keys="error"``, the default: every file we read and
+    every API answer); ``duplicate_keys="last"`` keeps the last value (plain ``json`` behaviour).
+    Raises ``DocumentError("<source>: line L, column C: <reason>")`` or ``DocumentError("<source>: <reason>")``.
     """
     if isinstance(text, (bytes, bytearray)):
         try:
@@ -130,13 +194,24 @@ def loads(text, source="<inline>"):
         raise DocumentError("%s: expected JSON text, got %s" % (source, type(text).__name__))
     if text.startswith("\ufeff"):
         text = text[1:]
+    if duplicate_keys not in ("error", "last"):
+        raise ValueError("duplicate_keys must be 'error' or 'last'")
+    hook = _unique_object if duplicate_keys == "error" else None
     try:
-        return json.loads(text, parse_float=JsonNumber, parse_constant=_reject_constant)
+        return json.loads(text, parse_float=JsonNumber, parse_constant=_reject_constant, object_pairs_hook=hook)
     except json.JSONDecodeError as exc:
         raise DocumentError("%s: line %d, column %d: %s" % (source, exc.lineno, exc.colno, exc.msg)) from None
-    except (ValueError, RecursionError) as exc:
-        # NaN/Infinity literals, integers beyond the interpreter's digit limit, absurd nesting.
-        raise DocumentError("%s: %s" % (source, exc)) from None
+    except _DuplicateKey:
+        raise DocumentError("%s: %s" % (source, _duplicate_message(text))) from None
+    except RecursionError:
+        raise DocumentError("%s: nested too deeply for the parser (expected fewer than about %d nested arrays/objects)"
+                            % (source, sys.getrecursionlimit())) from None
+    except ValueError as exc:
+        # NaN/Infinity literals, integers beyond the interpreter's digit limit.
+        message = str(exc)
+        if "integer string conversion" in message:
+            message = "a number with more digits than the %d allowed (expected a JSON number of sensible size)" % sys.get_int_max_str_digits()
+        raise DocumentError("%s: %s" % (source, message)) from None
 
 
 def load_file(path):
@@ -600,6 +675,21 @@ def safe_name(name, max_bytes=MAX_NAME_BYTES):
         head = encoded[: max_bytes - len(suffix)].decode("utf-8", "ignore").rstrip(". ")
         name = head + suffix
     return name
+
+
+_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,256}\Z")
+
+
+def check_id(value, what="id"):
+    """``value`` if it is a plain id (letters, digits, '_' and '-'; what every provider's ids are), else DocumentError.
+
+    An id goes into URL paths and file names: a '/', '..', NUL or other character could reach another API route
+    or another file, so it is refused before any call. The message names the option (``what``) and what was expected.
+    """
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        raise DocumentError("%s %r is not a valid id: expected letters, digits, '_' and '-' only (no '/', '..', spaces or "
+                            "control characters), at most 256" % (what, value))
+    return value
 
 
 def _is_within(path, base):

@@ -46,7 +46,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
-from ansible_collections.flowops.flows.plugins.module_utils._document import dumps, fingerprint, safe_name
+from ansible_collections.flowops.flows.plugins.module_utils._document import check_id, dumps, fingerprint, safe_name
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents import (
     DOC_KEYS,
@@ -575,6 +575,9 @@ def dock_status_info(client, dock_status_id):
 
 
 def _workflow_adapter(client, params, context):
+    for option in ("workflow_id", "flow_id"):
+        if params[option]:
+            check_id(params[option], option)
     for value in (params["env_overrides"] or {}).values():
         if isinstance(value, str) and len(value) >= 4:
             context.add_secret(value)
@@ -613,6 +616,8 @@ def plan_export_workflow(client, params, context):
 
 
 def plan_info_workflow(client, params, context):
+    for workflow_id in params["workflow_ids"] or []:
+        check_id(workflow_id, "workflow_ids")
     adapter = KoreAIAdapter(client, add_secret=context.add_secret)
     result = {"flows": workflow_info(client, adapter, params["workflow_ids"] or [], params["include_content"], params["parallel"])}
     if params["dock_status_id"]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import io
 import os
+import re
 import zipfile
 
 from ansible_collections.flowops.flows.plugins.module_utils._document import dumps, load_file, loads
@@ -287,19 +288,35 @@ def refuse_foreign(docs, sources):
 
 
 def check_env_variables(env, source):
-    """env_variables must be a list of named variables (no duplicates) or an object."""
-    items, mapping = _env_container(env)
-    if items is None and mapping is None:
-        raise PackageError("%s: expected a JSON array of variables or an object, got %s"
-                           % (source, type(env).__name__ if env is not None else "null"))
-    if items is not None:
-        for index, item in enumerate(items):
-            if not _var_name(item):
-                raise PackageError("%s: variable [%d]: expected an object with a string 'key' (or 'name')" % (source, index))
-        names = [_var_name(i) for i in items]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise PackageError("%s: duplicate variables: %s" % (source, ", ".join(dupes)))
+    """env_variables.json must be the documented JSON array of variables: objects with a string 'key' (or 'name'), no name twice."""
+    if not isinstance(env, list):
+        raise PackageError("%s: expected a JSON array of variables ([{\"key\": ..., \"value\": ...}, ...]), got %s"
+                           % (source, _json_type(env)))
+    for index, item in enumerate(env):
+        if not _var_name(item):
+            raise PackageError("%s: variable [%d]: expected an object with a string 'key' (or 'name'), got %s"
+                               % (source, index, _json_type(item) if not isinstance(item, dict) else "an object without one"))
+    names = [_var_name(i) for i in env]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise PackageError("%s: duplicate variables: %s" % (source, ", ".join(dupes)))
+
+
+def _json_type(value):
+    """The JSON name of a parsed value's type, for messages (never the value: it may be a secret)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
 
 
 def read_zip_documents(data, source):
@@ -311,7 +328,11 @@ def read_zip_documents(data, source):
     members = {}
     with archive:
         for info in archive.infolist():
-            base = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+            name = info.filename.replace("\\", "/")
+            base = name.rsplit("/", 1)[-1]
+            if name.startswith("/") or ".." in name.split("/") or "\0" in name or re.match(r"[A-Za-z]:", name):
+                raise PackageError("%s: entry %r leaves the archive (absolute path, drive or '..'); expected a zip of %s"
+                                   % (source, info.filename, ", ".join(PACKAGE_FILES)))
             if info.is_dir() or info.filename.startswith("__MACOSX/") or base not in PACKAGE_FILES:
                 continue
             if base in members:

@@ -389,6 +389,55 @@ def test_export_of_a_missing_flow_is_none(mocker):
         client().export_flow("nope")
 
 
+@pytest.mark.parametrize("missing_answer", [
+    error(404, "E404000", "Flow nope not found"),
+    error(400, "E011003", "Failed to load flow for export"),   # the emulator's missing_flow_400 answer
+])
+def test_absence_is_decided_by_the_flow_list_not_the_wording(mocker, missing_answer):
+    fake = FakeDescope(flows={"basic-flow": sample()})
+    fake.install(mocker)
+    adapter = d.DescopeFlowAdapter(client())
+    # an id the list does not name is absent without an export; one list call for every item
+    assert adapter.read(Item("nope")) is None
+    assert adapter.read(Item("other")) is None
+    assert adapter.read(Item("basic-flow")) == sample()
+    assert [c[0] for c in fake.calls] == ["/v1/mgmt/flow/list", "/v2/mgmt/flow/export"]
+    # listed, then gone before the export: whatever the export error says, a second list decides
+    del fake.flows["basic-flow"]
+    fake.calls.clear()
+    fake.script["/v2/mgmt/flow/export"] = [missing_answer]
+    assert adapter.read(Item("basic-flow")) is None
+    assert [c[0] for c in fake.calls] == ["/v2/mgmt/flow/export", "/v1/mgmt/flow/list"]
+    assert fake.calls[1][1] == {"ids": ["basic-flow"]}
+
+
+def test_an_export_error_of_a_listed_flow_stands(mocker):
+    fake = FakeDescope(flows={"basic-flow": sample()})
+    fake.install(mocker)
+    fake.script["/v2/mgmt/flow/export"] = [error(400, "E074001", "Flow not found")]   # says "not found", but it is listed
+    with pytest.raises(ApiError, match="not found"):
+        d.DescopeFlowAdapter(client()).read(Item("basic-flow"))
+
+
+def test_a_flow_written_by_the_task_is_exported_even_if_the_first_list_missed_it(mocker):
+    fake = FakeDescope()
+    fake.install(mocker)
+    adapter = d.DescopeFlowAdapter(client())
+    item = d.flow_items([("new-flow", sample(), "inline")])[0]
+    assert adapter.read(item) is None
+    adapter.create(item, adapter.prepare(item))
+    assert adapter.read(item)["flowId"] == "new-flow"
+
+
+def test_engine_creates_a_missing_flow_without_exporting_it_first(mocker):
+    fake = FakeDescope()
+    fake.install(mocker)
+    report = Engine(d.DescopeFlowAdapter(client())).apply(d.flow_items([("basic-flow", sample(), "inline")]))
+    assert report["flows"][0]["action"] == "created" and len(fake.writes) == 1
+    paths = [c[0] for c in fake.calls]
+    assert paths[:2] == ["/v1/mgmt/flow/list", "/v2/mgmt/flow/import"] and paths.count("/v1/mgmt/flow/list") == 1
+
+
 def test_auth_error_is_one_clear_message_without_the_key(mocker):
     fake = FakeDescope(key="K2someOtherKey")
     fake.install(mocker)

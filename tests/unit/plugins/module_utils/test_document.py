@@ -146,8 +146,40 @@ def test_json_number_behaves_like_a_float():
     assert dumps(deep) == '{\n  "a": [\n    1e-50\n  ]\n}\n'
 
 
-def test_duplicate_keys_last_wins_and_bom():
-    assert loads('{"a": 1, "a": 2}') == {"a": 2}
+def test_duplicate_keys_are_an_error_naming_source_key_and_path():
+    with pytest.raises(DocumentError, match=r'^flow\.json: duplicate key "a" in the object at \$ '):
+        loads('{"a": 1, "a": 2}', source="flow.json")
+    with pytest.raises(DocumentError, match=r'^f: duplicate key "d d" in the object at \$\.x\[1\]\.c\["weird key"\] '):
+        loads('{"x": [{"b": 1}, {"c": {"weird key": {"d d": 1, "e": 2, "d d": 2}}}]}', source="f")
+    # the first repeat in document order is named, also when a later object repeats a key too
+    with pytest.raises(DocumentError, match=r'"k" in the object at \$\[0\]'):
+        loads(b'[{"k": 1.5, "k": 1e400}, {"z": 1, "z": 2}]', source="f")
+    # the same key in different objects is fine
+    assert loads('{"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}') == {"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}
+
+
+def test_too_deep_and_too_many_digits_say_what_was_expected():
+    with pytest.raises(DocumentError, match=r"^d\.json: nested too deeply for the parser \(expected fewer than about \d+ nested"):
+        loads("[" * 100000 + "]" * 100000, source="d.json")
+    with pytest.raises(DocumentError, match=r"^n\.json: a number with more digits than the \d+ allowed"):
+        loads('{"a": 1%s}' % ("0" * 5000), source="n.json")
+
+
+@pytest.mark.parametrize("value", ["../x", "a/b", "a\x00b", "", ".", "..", "a b", "a\\b", "x" * 257, None, 12])
+def test_check_id_refuses_what_could_leave_a_path(value):
+    with pytest.raises(DocumentError, match=r"^flow_id .* is not a valid id: expected letters, digits, '_' and '-' only"):
+        _document.check_id(value, "flow_id")
+
+
+def test_check_id_accepts_provider_ids():
+    for value in ("0123456789abcdef0123456789abcdef", "a-0a0a0a0a-1111-4111-8111-000000000001", "sign-up_or-in"):
+        assert _document.check_id(value) == value
+
+
+def test_duplicate_keys_last_wins_when_asked_and_bom():
+    assert loads('{"a": 1, "a": 2}', duplicate_keys="last") == {"a": 2}
+    with pytest.raises(ValueError):
+        loads("{}", duplicate_keys="first")
     assert loads(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}
     assert loads('\ufeff{"a": 1}') == {"a": 1}
 

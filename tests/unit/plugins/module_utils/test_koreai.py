@@ -393,6 +393,37 @@ def test_env_variables_shape_errors():
         K.validate_package(package(env_variables=[{"key": "A"}, {"key": "A"}]), {k: KD.FILE_OF[k] for k in KD.DOC_KEYS})
 
 
+@pytest.mark.parametrize("env, got", [
+    ({"API_URL": {"value": "https://x"}}, "an object"),
+    ({"envVariables": [{"key": "A"}]}, "an object"),
+    (None, "null"),
+    ("A=1", "a string"),
+])
+def test_env_variables_must_be_the_documented_array(tmp_path, env, got):
+    for key, doc in package(env_variables=env).items():
+        (tmp_path / KD.FILE_OF[key]).write_text(json.dumps(doc))
+    with pytest.raises(KD.PackageError, match=r"env_variables\.json: expected a JSON array of variables .*, got %s$" % got):
+        K.load_package(str(tmp_path))
+
+
+@pytest.mark.parametrize("entry", ["../flow_definition.json", "/flow_definition.json", "a/../../flow_definition.json", "C:/flow_definition.json"])
+def test_zip_entries_that_leave_the_archive_are_refused(entry):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for key, doc in package().items():
+            archive.writestr(entry if KD.FILE_OF[key] == "flow_definition.json" else KD.FILE_OF[key], json.dumps(doc))
+    with pytest.raises(KD.PackageError, match=r"^w\.zip: entry '%s' leaves the archive" % re.escape(entry)):
+        KD.read_zip_documents(buffer.getvalue(), "w.zip")
+
+
+def test_duplicate_key_in_a_package_member_names_the_member(tmp_path):
+    for key, doc in package().items():
+        (tmp_path / KD.FILE_OF[key]).write_text(json.dumps(doc))
+    (tmp_path / "app_definition.json").write_text('{"name": "a", "guardrails": [], "name": "b"}')
+    with pytest.raises(DocumentError, match=r'app_definition\.json: duplicate key "name" in the object at \$ '):
+        K.load_package(str(tmp_path))
+
+
 def test_build_zip_is_deterministic_and_canonical():
     first = KD.build_zip(PACKAGE)
     again = KD.build_zip(json.loads(json.dumps(PACKAGE)))

@@ -26,6 +26,24 @@ except ImportError:  # older cores read the arguments from basic._ANSIBLE_ARGS
             basic._ANSIBLE_ARGS = saved  # pylint: disable=protected-access
 
 
+@contextlib.contextmanager
+def _as_module_process():
+    """Run as a module process, not the controller: on ansible-core >= 2.19 importing any controller code (a filter
+    plugin's test in the same worker) flips ``is_controller``, and module warnings then go to the controller's display
+    instead of the result."""
+    try:
+        from ansible.module_utils import _internal  # pylint: disable=import-outside-toplevel
+    except ImportError:  # ansible-core < 2.19
+        yield
+        return
+    saved = getattr(_internal, "is_controller", False)
+    _internal.is_controller = False
+    try:
+        yield
+    finally:
+        _internal.is_controller = saved
+
+
 def run_module(main, capfd, args, check_mode=False, diff=False):
     """Call ``main()`` with ``args``; return ``(exit_code, result_dict, raw_stdout)``."""
     args = dict(args)
@@ -33,7 +51,7 @@ def run_module(main, capfd, args, check_mode=False, diff=False):
     args["_ansible_diff"] = diff
     args.setdefault("_ansible_remote_tmp", "/tmp")
     args.setdefault("_ansible_keep_remote_files", False)
-    with patch_module_args(args):
+    with patch_module_args(args), _as_module_process():
         with pytest.raises(SystemExit) as exc:
             main()
     out, _err = capfd.readouterr()

@@ -54,7 +54,7 @@ def _tags_of(names, tag_map):
 
 
 def select_flows(flows, key="id", other_key="name", selection="all", tags=None, exclude=None, tag_map=None):
-    """``{keys, missing, all}`` for ``flows`` (a list of dicts holding ``key`` and maybe ``other_key``).
+    """``{keys, missing, all}`` for ``flows`` (a list of dicts holding ``key`` and maybe ``other_key``, or of keys).
 
     - ``selection``: ``all``, or ids/names/globs (a glob matches the key or the other key; ``fnmatch`` syntax).
     - ``tags``: keep only flows carrying at least one of these tags (``tag_map``: flow key or name -> list of tags).
@@ -73,6 +73,8 @@ def select_flows(flows, key="id", other_key="name", selection="all", tags=None, 
 
     entries = []
     for flow in flows:
+        if isinstance(flow, str) and flow:
+            flow = {key: flow}   # a flow known only by its key (a file name of a tree)
         if not isinstance(flow, dict) or flow.get(key) in (None, ""):
             raise AnsibleFilterError("select_flows: every flow must be a dict with a %r field, got %r" % (key, flow))
         names = [str(flow[key])] + ([str(flow[other_key])] if flow.get(other_key) not in (None, "") else [])

@@ -37,6 +37,12 @@ def test_davinci_is_keyed_by_name():
         "full-basic", "abcd123-subflow-1", "abcd123-subflow-2"]
 
 
+def test_a_flow_may_be_its_key_alone():
+    assert select_flows(["a-flow", "b-flow"], key="name", selection=["b-*"], tag_map={"a-flow": ["x"]}) == {
+        "keys": ["b-flow"], "missing": [], "all": False}
+    assert select_flows(["a-flow", "b-flow"], tags=["x"], tag_map={"a-flow": ["x"]})["keys"] == ["a-flow"]
+
+
 def test_names_and_tags_that_match_nothing_are_missing_but_globs_are_not():
     result = keys(selection=["no-such-flow", "nothing-*"], tags=["nope"])
     assert result == {"keys": [], "missing": ["no-such-flow", "tag:nope"], "all": False}

@@ -23,6 +23,8 @@ extends_documentation_fragment:
   - flowops.flows.davinci
   - flowops.flows.common
   - flowops.flows.common.attributes
+  - flowops.flows.plan
+  - flowops.flows.plan.prune
 options:
   state:
     description:
@@ -199,9 +201,18 @@ flows:
       description: Whether the flow is enabled.
       type: bool
     fingerprint:
-      description: SHA-256 of the normalised (compared) flow document.
+      description:
+        - SHA-256 of the normalised (compared) desired flow document, as a plan records it (O(expect)), read before any
+          write of the task, with every subflow reference written as C(@flow:<name>), so check mode and the real run
+          give the same value.
+        - With O(state=absent), of the flow's current document.
       type: str
       sample: sha256:0f3c...
+    current_fingerprint:
+      description:
+        - The same fingerprint of the target's document before the task; V(null) when the flow did not exist.
+      type: str
+      sample: sha256:9a1b...
     changes:
       description:
         - What differs, as short sentences a person understands (the task, screen, node or variable and the field),
@@ -253,6 +264,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._davinci import (
     plan_present_flow,
 )
 from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
+from ansible_collections.flowops.flows.plugins.module_utils._options import EXPECT_ARGSPEC, PRUNE_ARGSPEC
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "default": "present", "choices": ["present", "absent", "exported"]},
@@ -270,6 +282,9 @@ ARGUMENT_SPEC = {
     "enabled": {"type": "bool"},
     "ignore_layout": {"type": "bool", "default": False},
 }
+
+ARGUMENT_SPEC.update(EXPECT_ARGSPEC)
+ARGUMENT_SPEC.update(PRUNE_ARGSPEC)
 
 
 def main():

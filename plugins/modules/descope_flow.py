@@ -26,6 +26,8 @@ extends_documentation_fragment:
   - flowops.flows.descope
   - flowops.flows.common
   - flowops.flows.common.attributes
+  - flowops.flows.plan
+  - flowops.flows.plan.prune
 options:
   state:
     description:
@@ -164,9 +166,16 @@ flows:
       type: str
       sample: updated
     fingerprint:
-      description: C(sha256:) of the normalised document (the desired one for O(state=present)); C(null) for an absent flow.
+      description:
+        - C(sha256:) of the normalised document (the desired one for O(state=present), as a plan records it: O(expect));
+          C(null) for an absent flow and for a flow that O(prune) deletes.
       type: str
       sample: sha256:0f1e2d...
+    current_fingerprint:
+      description:
+        - C(sha256:) of the normalised document of the flow in the target before the task; C(null) when it did not exist.
+      type: str
+      sample: sha256:9a8b7c...
     changes:
       description:
         - What differs, as short sentences a person understands (the task, screen, node or variable and the field),
@@ -212,6 +221,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._descope import (
     plan_present_flow,
 )
 from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
+from ansible_collections.flowops.flows.plugins.module_utils._options import EXPECT_ARGSPEC, PRUNE_ARGSPEC
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "choices": ["present", "exported", "absent"], "default": "present"},
@@ -221,6 +231,9 @@ ARGUMENT_SPEC = {
     "dest": {"type": "path"},
     "ignore_paths": {"type": "list", "elements": "str", "default": list(DEFAULT_FLOW_IGNORE_PATHS)},
 }
+
+ARGUMENT_SPEC.update(EXPECT_ARGSPEC)
+ARGUMENT_SPEC.update(PRUNE_ARGSPEC)
 
 
 def main():

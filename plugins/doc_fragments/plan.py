@@ -14,7 +14,7 @@ options:
   expect:
     description:
       - With O(state=present), the entries of a plan (the C(flows) of one host in a plan written by the
-        P(flowops.flows.flow_plan#filter) filter): apply exactly that plan, or nothing.
+        P(flowops.flows.flow_plan#filter) filter), to apply exactly that plan, or nothing.
       - Each entry is a dictionary with C(id) or C(name), C(action) (V(created), V(updated), V(unchanged), V(deleted) or V(absent)),
         C(fingerprint) (of the desired document) and C(current_fingerprint) (of the target's document; V(null) when absent),
         as the module returns them in RV(flows).
@@ -27,6 +27,7 @@ options:
       - Unset (the default), nothing is compared with a plan.
     type: list
     elements: dict
+    version_added: 0.2.0
 """
 
     PRUNE = r"""
@@ -43,4 +44,5 @@ options:
         created again gets a new id; the flows put back with it call it by that id).
     type: bool
     default: false
+    version_added: 0.2.0
 """

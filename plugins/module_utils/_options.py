@@ -97,9 +97,9 @@ def plan_options(params):
                 raise FlowError("%s: needs id or name (a non-empty string), got %s" % (where, sorted(entry)))
             if entry.get("action") not in PLAN_ACTIONS:
                 raise FlowError("%s (%s): action must be one of %s, got %r"
-                                 % (where, entry.get("name") or entry.get("id"), ", ".join(PLAN_ACTIONS), entry.get("action")))
+                                % (where, entry.get("name") or entry.get("id"), ", ".join(PLAN_ACTIONS), entry.get("action")))
             for key in ("fingerprint", "current_fingerprint"):
                 if entry.get(key) is not None and not isinstance(entry.get(key), str):
                     raise FlowError("%s (%s): %s must be a string or null, got %r"
-                                     % (where, entry.get("name") or entry.get("id"), key, entry.get(key)))
+                                    % (where, entry.get("name") or entry.get("id"), key, entry.get(key)))
     return {"expect": expect, "prune": bool(params.get("prune"))}

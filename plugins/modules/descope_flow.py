@@ -167,7 +167,7 @@ flows:
       sample: updated
     fingerprint:
       description:
-        - C(sha256:) of the normalised document (the desired one for O(state=present), as a plan records it: O(expect));
+        - C(sha256:) of the normalised document (the desired one for O(state=present), as a plan records it, see O(expect));
           C(null) for an absent flow and for a flow that O(prune) deletes.
       type: str
       sample: sha256:0f1e2d...

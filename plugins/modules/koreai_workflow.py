@@ -210,7 +210,7 @@ flows:
     current_fingerprint:
       description:
         - With O(state=present), C(sha256:) of the normalised package of the target workflow before the task (what a plan
-          records: O(expect)); V(null) when the workflow is imported as a new one.
+          records for O(expect)); V(null) when the workflow is imported as a new one.
       type: str
       returned: success
     changes:

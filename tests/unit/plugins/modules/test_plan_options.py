@@ -144,8 +144,8 @@ def test_davinci_apply_refuses_when_the_target_changed_since_the_plan(emu, capfd
     code, checked, _raw = run_module(davinci_flow.main, capfd, dv(emu, src), check_mode=True)
     assert code == 0
     # someone edits subflow-2 in the target
-    code, _result, _raw = run_module(davinci_flow.main, capfd, dv(emu, dv_tree(tmp_path, ["abcd123-subflow-2"], folder="hand",
-                                                                                 describe={"abcd123-subflow-2": "by hand"})))
+    hand = dv_tree(tmp_path, ["abcd123-subflow-2"], folder="hand", describe={"abcd123-subflow-2": "by hand"})
+    code, _result, _raw = run_module(davinci_flow.main, capfd, dv(emu, hand))
     assert code == 0
     emu.clear_requests()
     code, result, _raw = run_module(davinci_flow.main, capfd, dv(emu, src, expect=plan_of(checked)))

@@ -52,6 +52,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents im
     DOC_KEYS,
     FILE_OF,
     apply_env_overrides,
+    resolve_package,
     check_dest,
     check_package,
     env_differences,
@@ -73,6 +74,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents im
 )
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import portable_values
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, LostAnswer, Plan
 
 PROVIDER = "koreai"
@@ -343,9 +345,11 @@ def read_zip(data, source):
     return validate_package(*read_zip_documents(data, source))
 
 
-def load_package(src):
-    """Load a package from a directory holding the three files or from a zip file, validated."""
-    return validate_package(*load_package_documents(src))
+def load_package(src, values=None):
+    """Load a package from a directory holding the three files or from a zip file, placeholders resolved from
+    ``values`` in each of the three documents (before ``env_overrides``, which the adapter applies), validated."""
+    docs, sources = load_package_documents(src)
+    return validate_package(resolve_package(docs, sources, values), sources)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -599,7 +603,7 @@ def _env_source(src):
 
 def plan_present_workflow(client, params, context):
     adapter = _workflow_adapter(client, params, context)
-    desired = load_package(params["src"])
+    desired = load_package(params["src"], params.get("values"))
     data = {"env_source": _env_source(params["src"])}
     if params["workflow_id"]:
         data["id"] = params["workflow_id"]
@@ -608,11 +612,12 @@ def plan_present_workflow(client, params, context):
 
 
 def plan_export_workflow(client, params, context):
+    values = portable_values(params)   # checked before any call
     adapter = _workflow_adapter(client, params, context)
     check_dest(params["dest"], params["format"])
     item = Item(params["workflow_id"], name=params["name"], data={"id": params["workflow_id"]})
     return Plan(adapter, [item], "exported", result=_workflow_result,
-                files_for=lambda _item, current: package_files(params["dest"], adapter.export_document(current), params["format"]))
+                files_for=lambda _item, current: package_files(params["dest"], adapter.export_document(current), params["format"], values))
 
 
 def plan_info_workflow(client, params, context):

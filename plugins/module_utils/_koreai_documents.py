@@ -19,6 +19,8 @@ import re
 import zipfile
 
 from ansible_collections.flowops.flows.plugins.module_utils._document import dumps, load_file, loads
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import make_portable
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import resolve as resolve_placeholders
 from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
 from ansible_collections.flowops.flows.plugins.module_utils._sync import FlowError
 
@@ -421,8 +423,22 @@ def build_zip(docs):
     return buffer.getvalue()
 
 
-def package_files(dest, docs, fmt):
-    """``[(path, content)]`` for the engine's export: three canonical JSON files, or one zip."""
+def resolve_package(docs, sources, values=None):
+    """The three documents with their placeholders resolved from ``values`` (``_placeholders.resolve``)."""
+    return {key: resolve_placeholders(doc, values, sources.get(key, key)) for key, doc in docs.items()}
+
+
+def package_files(dest, docs, fmt, portable_values=None):
+    """``[(path, content)]`` for the engine's export: three canonical JSON files, or one zip.
+
+    With ``portable_values`` (a dict), the known values are written back as placeholders in each document
+    (``_placeholders.make_portable``, checked to resolve to exactly the exported document).
+    """
+    if portable_values is not None:
+        docs = dict(docs)
+        for key in DOC_KEYS:
+            source = "%s!%s" % (dest, FILE_OF[key]) if fmt == "zip" else os.path.join(dest, FILE_OF[key])
+            docs[key] = make_portable(docs[key], portable_values, source)[0]
     if fmt == "zip":
         return [(dest, build_zip(docs))]
     return [(os.path.join(dest, FILE_OF[key]), docs[key]) for key in DOC_KEYS]

@@ -99,6 +99,7 @@ options:
     default: false
 extends_documentation_fragment:
   - flowops.flows.koreai
+  - flowops.flows.placeholders
   - flowops.flows.common
   - flowops.flows.common.attributes
 notes:
@@ -270,6 +271,8 @@ ARGUMENT_SPEC = {
     "env_overrides": {"type": "dict", "default": {}, "no_log": False},
     "deploy": {"type": "bool", "default": False},
     "include_secure_values": {"type": "bool", "default": False},
+    "values": {"type": "dict", "default": {}},
+    "portable": {"type": "bool", "default": False},
 }
 
 

@@ -220,24 +220,32 @@ def secure_without_value(doc):
     return sorted(name for name in secure_names(doc) if _value_of(doc, name)[1] in (None, ""))
 
 
-def mask_env(doc, names):
-    """Copy of an env_variables document with the values of ``names`` replaced by ``********``."""
+def mask_env(doc, names, tag=None):
+    """Copy of an env_variables document with the values of ``names`` replaced by ``********``.
+
+    With ``tag`` (a function of the value), the mask is ``******** (<tag>)``: a diff of two masked documents then
+    shows that a secret changed without showing it (``KoreAIAdapter`` tags with a keyed hash whose key lives
+    only for one run, so equal values get equal tags within the run and the tag says nothing else).
+    """
     names = set(names)
     if not names:
         return doc
+
+    def masked(value):
+        return "%s (%s)" % (MASK, tag(value)) if tag is not None else MASK
     result = copy.deepcopy(doc)
     items, mapping = _env_container(result)
     if items is not None:
         for item in items:
             if _var_name(item) in names and item.get("value") not in (None, ""):
-                item["value"] = MASK
+                item["value"] = masked(item["value"])
     elif mapping is not None:
         for name in names & set(mapping):
             if isinstance(mapping[name], dict):
                 if mapping[name].get("value") not in (None, ""):
-                    mapping[name]["value"] = MASK
+                    mapping[name]["value"] = masked(mapping[name]["value"])
             elif mapping[name] not in (None, ""):
-                mapping[name] = MASK
+                mapping[name] = masked(mapping[name])
     return result
 
 

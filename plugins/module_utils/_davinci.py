@@ -26,8 +26,11 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env, plan_options
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import make_portable, portable_values
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import resolve as resolve_placeholders
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, LostAnswer, Plan
 from ansible_collections.flowops.flows.plugins.module_utils._davinci_documents import (
+    RESERVED_PLACEHOLDER_NAMES,
     SELF,
     RemapError,
     Remapper,
@@ -342,11 +345,12 @@ def _source_files(src):
     return [src]
 
 
-def load_sources(src):
-    """Every flow in ``src`` (a file or a directory of *.json files), validated; subflows included."""
+def load_sources(src, values=None):
+    """Every flow in ``src`` (a file or a directory of *.json files), placeholders resolved from ``values``
+    (before the ``@connection:``/``@flow:`` remapping, which runs later), validated; subflows included."""
     flows = []
     for path in _source_files(src):
-        doc = load_file(path)
+        doc = resolve_placeholders(load_file(path), values, path, RESERVED_PLACEHOLDER_NAMES)
         try:
             parts = split_document(doc)
         except RemapError as exc:
@@ -768,9 +772,10 @@ class ExportAdapter(Adapter):
 
     provider = PROVIDER
 
-    def __init__(self, client, dest, version="current", include_subflows=True, include_variable_values=False):
+    def __init__(self, client, dest, version="current", include_subflows=True, include_variable_values=False, portable_values=None):
         self.client = client
         self.dest = dest
+        self.portable_values = portable_values   # a dict: write placeholders for these values
         self.version = version
         self.include_subflows = include_subflows
         self.include_variable_values = include_variable_values
@@ -858,7 +863,10 @@ class ExportAdapter(Adapter):
             if fname in seen:
                 raise FlowError("flows '%s' and '%s' would both be written to %s" % (seen[fname], name, fname))
             seen[fname] = name
-            files.append((safe_join(self.dest, fname), doc))
+            path = safe_join(self.dest, fname)
+            if self.portable_values is not None:
+                doc = make_portable(doc, self.portable_values, path, RESERVED_PLACEHOLDER_NAMES)[0]
+            files.append((path, doc))
         return files
 
     def result_fields(self, item, current):
@@ -1059,7 +1067,7 @@ def plan_present_flow(client, params, context):
         raise FlowError("prune: src must be a directory (the whole desired set of flows) and flow_id must not be set; src is %s%s"
                         % (params["src"], " and flow_id is %s" % params["flow_id"] if params["flow_id"] else ""))
     adapter, items = plan_present(
-        client, load_sources(params["src"]), connection_map=params["connection_map"], allow_unmapped=params["allow_unmapped_connections"],
+        client, load_sources(params["src"], params.get("values")), connection_map=params["connection_map"], allow_unmapped=params["allow_unmapped_connections"],
         substitutions=params["substitutions"], flow_id=params["flow_id"], ignore_layout=params["ignore_layout"],
         deploy=params["deploy"], enabled=params["enabled"], warn=context.warn, check_mode=context.check_mode)
     return Plan(adapter, items, "present", expect=options["expect"], prune=options["prune"])
@@ -1071,12 +1079,13 @@ def plan_absent_flow(client, params, context):  # pylint: disable=unused-argumen
 
 
 def plan_export_flow(client, params, context):
+    values = portable_values(params, RESERVED_PLACEHOLDER_NAMES)   # checked before any call
     if params["include_variable_values"]:
         context.warn("include_variable_values=true writes variable values, which may be secrets, to %s in clear text" % params["dest"])
     fid, fname = find_flow(client, flow_id=params["flow_id"], name=params["name"])
     if fid is None:
         raise FlowError("flow %s not found in environment %s" % (params["flow_id"] or "'%s'" % params["name"], params["environment_id"]))
-    adapter = ExportAdapter(client, params["dest"], params["version"], params["include_subflows"], params["include_variable_values"])
+    adapter = ExportAdapter(client, params["dest"], params["version"], params["include_subflows"], params["include_variable_values"], values)
     return Plan(adapter, [Item(fid, name=fname, data={"id": fid})], "exported", files_for=adapter.files_for)
 
 

@@ -21,6 +21,7 @@ author:
   - flowops.flows contributors (@flowops)
 extends_documentation_fragment:
   - flowops.flows.davinci
+  - flowops.flows.placeholders
   - flowops.flows.common
   - flowops.flows.common.attributes
   - flowops.flows.plan
@@ -281,6 +282,8 @@ ARGUMENT_SPEC = {
     "deploy": {"type": "bool", "default": True},
     "enabled": {"type": "bool"},
     "ignore_layout": {"type": "bool", "default": False},
+    "values": {"type": "dict", "default": {}},
+    "portable": {"type": "bool", "default": False},
 }
 
 ARGUMENT_SPEC.update(EXPECT_ARGSPEC)

@@ -24,6 +24,7 @@ author:
   - flowops.flows contributors (@flowops)
 extends_documentation_fragment:
   - flowops.flows.descope
+  - flowops.flows.placeholders
   - flowops.flows.common
   - flowops.flows.common.attributes
   - flowops.flows.plan
@@ -230,6 +231,8 @@ ARGUMENT_SPEC = {
     "flow_id": {"type": "list", "elements": "str"},
     "dest": {"type": "path"},
     "ignore_paths": {"type": "list", "elements": "str", "default": list(DEFAULT_FLOW_IGNORE_PATHS)},
+    "values": {"type": "dict", "default": {}},
+    "portable": {"type": "bool", "default": False},
 }
 
 ARGUMENT_SPEC.update(EXPECT_ARGSPEC)

@@ -48,7 +48,7 @@ def _entry(flow, host):
 def flow_plan(hosts, source=None):
     """The plan document from per-host module results.
 
-    ``hosts``: ``{host: {"provider", "project", "stage", "results"}}``, ``results`` being the registered module result(s)
+    ``hosts``: ``{host: {"provider", "project", "stage", "prune", "results"}}``, ``results`` being the registered module result(s)
     of that host (run in check mode, or not). ``source`` (optional dict) says where the desired state came from.
     """
     if not isinstance(hosts, dict):
@@ -63,7 +63,8 @@ def flow_plan(hosts, source=None):
             if result.get("failed"):
                 raise AnsibleFilterError("flow_plan: host %s: a task failed, no plan can be made from it: %s" % (host, result.get("msg")))
             flows.extend(_entry(flow, host) for flow in result.get("flows") or [])
-        out[str(host)] = {"provider": value.get("provider"), "project": value.get("project"), "stage": value.get("stage"), "flows": flows}
+        out[str(host)] = {"provider": value.get("provider"), "project": value.get("project"), "stage": value.get("stage"),
+                          "prune": bool(value.get("prune", False)), "flows": flows}
     plan = {"format": PLAN_FORMAT, "version": PLAN_VERSION, "hosts": out}
     if source is not None:
         if not isinstance(source, dict):
@@ -115,7 +116,8 @@ def flow_plan_markdown(plan, title="Flow plan"):
     for host in sorted(plan["hosts"]):
         entry = plan["hosts"][host] or {}
         flows = entry.get("flows") or []
-        what = ", ".join("%s %s" % (k, entry[k]) for k in ("provider", "project", "stage") if entry.get(k))
+        what = ", ".join(["%s %s" % (k, entry[k]) for k in ("provider", "project", "stage") if entry.get(k)]
+                         + (["prune on"] if entry.get("prune") else []))
         lines.append("### %s%s" % (_cell(host), " (%s)" % _cell(what) if what else ""))
         lines.append("")
         counts = {}

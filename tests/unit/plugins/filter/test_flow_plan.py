@@ -44,11 +44,11 @@ def module_result(check_mode=True):
 
 
 def test_the_plan_holds_every_flow_and_feeds_expect():
-    plan = flow_plan({"dev": {"provider": "descope", "project": "portal", "stage": "dev", "results": module_result()}},
+    plan = flow_plan({"dev": {"provider": "descope", "project": "portal", "stage": "dev", "prune": True, "results": module_result()}},
                      source={"tree": "flows/"})
     assert plan["format"] == "flowops.flows/plan" and plan["version"] == 1 and plan["source"] == {"tree": "flows/"}
     host = plan["hosts"]["dev"]
-    assert (host["provider"], host["project"], host["stage"]) == ("descope", "portal", "dev")
+    assert (host["provider"], host["project"], host["stage"], host["prune"]) == ("descope", "portal", "dev", True)
     assert {f["id"]: f["action"] for f in host["flows"]} == {"a": "updated", "b": "unchanged", "c": "created", "gone": "deleted"}
     assert all(set(f) == {"id", "name", "action", "fingerprint", "current_fingerprint", "changes"} for f in host["flows"])
     assert json.loads(json.dumps(plan)) == plan

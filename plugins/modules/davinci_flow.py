@@ -161,6 +161,13 @@ EXAMPLES = r"""
     name: Old registration flow
     state: absent
   delegate_to: localhost
+
+- name: Apply the entries of a reviewed plan file (written by the flowops.flows.flow_plan filter), deleting the other flows
+  flowops.flows.davinci_flow:
+    src: flows/davinci
+    prune: true
+    expect: "{{ (lookup('ansible.builtin.file', 'plan.json') | from_json).hosts[inventory_hostname].flows }}"
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -179,7 +186,8 @@ flows:
       type: str
       sample: PingOne Sign On
     action:
-      description: What happened (or would happen in check mode).
+      description:
+        - What happened (or would happen in check mode). With O(state=present), C(deleted) is a flow O(prune) deletes.
       type: str
       sample: updated
       choices: [created, updated, unchanged, deleted, absent, exported, failed, skipped]

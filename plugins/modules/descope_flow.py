@@ -137,6 +137,25 @@ EXAMPLES = r"""
     state: absent
     flow_id: [old-sign-in, experiment-1]
   delegate_to: localhost
+
+- name: Plan (check mode) making the project hold exactly the flows of the folder, deleting the others
+  flowops.flows.descope_flow:
+    project_id: "{{ descope_project_id }}"
+    management_key: "{{ descope_management_key }}"
+    src: "{{ playbook_dir }}/flows/descope"
+    prune: true
+  check_mode: true
+  register: planned
+  delegate_to: localhost
+
+- name: Apply exactly that plan (nothing is written when the folder or the project changed since)
+  flowops.flows.descope_flow:
+    project_id: "{{ descope_project_id }}"
+    management_key: "{{ descope_management_key }}"
+    src: "{{ playbook_dir }}/flows/descope"
+    prune: true
+    expect: "{{ planned.flows }}"
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -162,7 +181,8 @@ flows:
     action:
       description:
         - What happened (or would happen in check mode).
-        - C(created), C(updated) or C(unchanged) for O(state=present); C(deleted) or C(absent) for O(state=absent);
+        - C(created), C(updated) or C(unchanged) for O(state=present), and C(deleted) for a flow O(prune) deletes;
+          C(deleted) or C(absent) for O(state=absent);
           C(exported) or C(unchanged) for O(state=exported); C(failed) or C(skipped) when the task failed.
       type: str
       sample: updated

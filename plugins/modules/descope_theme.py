@@ -21,6 +21,7 @@ author:
   - flowops.flows contributors (@flowops)
 extends_documentation_fragment:
   - flowops.flows.descope
+  - flowops.flows.placeholders
   - flowops.flows.common
   - flowops.flows.common.attributes
 options:
@@ -147,6 +148,8 @@ ARGUMENT_SPEC = {
     "theme": {"type": "dict"},
     "dest": {"type": "path"},
     "ignore_paths": {"type": "list", "elements": "str", "default": list(DEFAULT_THEME_IGNORE_PATHS)},
+    "values": {"type": "dict", "default": {}},
+    "portable": {"type": "bool", "default": False},
 }
 
 

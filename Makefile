@@ -87,6 +87,7 @@ install: venv
 
 lint: install
 	ansible-lint --profile production --offline
+	antsibull-changelog lint
 	cd $(BUILD)/src/ansible_collections/flowops/flows && antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs=all .
 	tests/scripts/galaxy-importer.sh $(PY) $(BUILD)/dist/flowops-flows-*.tar.gz
 

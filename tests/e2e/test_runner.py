@@ -140,6 +140,7 @@ def test_promote_through_ansible_runner_with_injected_credentials(emulator, tmp_
     caller = tmp_path / "caller"
     caller.mkdir()
     monkeypatch.chdir(caller)
+    monkeypatch.setenv("PWD", str(caller))   # as a shell sets it: what lookup('env', 'PWD') would see
     inventory_text = (pdd / "inventory" / "hosts.yml").read_text(encoding="utf-8")
     secrets = estate.secrets()
     assert not [s for s in secrets if s in inventory_text]
@@ -201,3 +202,107 @@ def test_promote_through_ansible_runner_with_injected_credentials(emulator, tmp_
     for text in (stdout, again.stdout.read()):
         assert not [s for s in secrets if s in text]
     assert not [s for s in secrets if s in repr(job.events)]
+
+
+ASYNC_PLAYBOOK = """---
+- name: Long provider jobs under async and poll (what an AWX job shows while they run)
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    emulator_url: "{{ lookup('ansible.builtin.env', 'FLOWOPS_EMULATOR_URL') }}"
+  tasks:
+    - name: Export the Kore.ai workflow (its export job runs for minutes)
+      flowops.flows.koreai_workflow:
+        workflow_id: "%(workflow_id)s"
+        state: exported
+        dest: "{{ playbook_dir }}/exports/orders-assistant"
+        poll_interval: 0.2
+        wait_timeout: 280
+      async: 300
+      poll: 2
+      register: koreai_export
+
+    - name: Export the Descope flows (async works for every flow module)
+      flowops.flows.descope_flow:
+        flow_id: all
+        state: exported
+        dest: "{{ playbook_dir }}/exports/descope"
+      async: 120
+      poll: 1
+
+    - name: Export a DaVinci flow
+      flowops.flows.davinci_flow:
+        api_url: "{{ emulator_url }}/v1"
+        auth_url: "{{ emulator_url }}"
+        name: full-basic
+        state: exported
+        dest: "{{ playbook_dir }}/exports/davinci"
+      async: 120
+      poll: 1
+"""
+
+
+def test_a_long_koreai_job_under_async_and_poll_through_runner(emulator, tmp_path):
+    """`async`/`poll` on the flow modules: while a Kore.ai export job is still running (held IN_PROGRESS by the
+    emulator until the job's events show Ansible polling it), the job page gets "ASYNC POLL" events; then the task
+    ends with the module's result, whose ``jobs`` say how often and how long the module polled."""
+    import requests  # pylint: disable=import-outside-toplevel
+
+    emulator.seed(estate.build_seed())
+    account = estate.KOREAI["dev"]["account"]
+    emulator.add_fault({"provider": "koreai", "tenant": account, "path": "/export$", "times": 1, "action": {"type": "job_stuck"}})
+    pdd = tmp_path / "pdd"
+    (pdd / "project").mkdir(parents=True)
+    (pdd / "project" / "long_jobs.yml").write_text(ASYNC_PLAYBOOK % {"workflow_id": estate.KOREAI["dev"]["workflow_id"]}, encoding="utf-8")
+    (pdd / "inventory").mkdir()
+    (pdd / "inventory" / "hosts.yml").write_text("all:\n  hosts:\n    localhost:\n", encoding="utf-8")
+    envvars = {}
+    envvars.update(inject(credential_type("koreai.yml"), {"base_url": emulator.base_url, "api_key": estate.KOREAI["dev"]["api_key"]}, "env"))
+    envvars.update(inject(credential_type("descope.yml"), dict(estate.DESCOPE["dev"], base_url=emulator.base_url), "env"))
+    envvars.update(inject(credential_type("pingone_davinci.yml"), dict(estate.DAVINCI["dev"], region_code="NA"), "env"))
+    envvars.update({"ANSIBLE_COLLECTIONS_PATH": COLLECTIONS, "FLOWOPS_EMULATOR_URL": emulator.base_url, "ANSIBLE_NOCOLOR": "1",
+                    "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"), "ANSIBLE_ASYNC_DIR": str(tmp_path / "async"),
+                    "PATH": BIN + os.pathsep + os.environ.get("PATH", "")})
+    (pdd / "env").mkdir()
+    (pdd / "env" / "envvars").write_text(yaml.safe_dump(envvars), encoding="utf-8")
+
+    released = []
+
+    def release_when_polled(event):
+        """On the first async poll of the Kore.ai task, let the held export job finish."""
+        if event.get("event") == "runner_on_async_poll" and not released:
+            stuck = [r["path"].rsplit("/", 1)[-1] for r in emulator_requests() if "/dock-status/" in r["path"]]
+            if stuck:
+                answer = requests.put(emulator.url("/_emulator/koreai/jobs/" + stuck[0]), json={"stuck": False}, timeout=30)
+                answer.raise_for_status()
+                released.append(stuck[0])
+        return True
+
+    def emulator_requests():
+        answer = requests.get(emulator.url("/_emulator/requests"), params={"provider": "koreai", "tenant": account}, timeout=30)
+        answer.raise_for_status()
+        return answer.json()["requests"]
+
+    job = ansible_runner.run(private_data_dir=str(pdd), playbook="long_jobs.yml", ident="long", quiet=True, timeout=600,
+                             event_handler=release_when_polled)
+    stdout = job.stdout.read()
+    assert job.status == "successful", stdout[-3000:]
+    assert len(released) == 1
+
+    # what the job page shows while the task runs: its async polls ("ASYNC POLL on localhost: jid=... started=1 finished=0")
+    # ... and the module's result when it ends: the job it waited for, with its polls and seconds
+    results = {e["event_data"]["task"]: e["event_data"]["res"] for e in job.events if e["event"] == "runner_on_ok"}
+    koreai = results["Export the Kore.ai workflow (its export job runs for minutes)"]
+    polls = [e for e in job.events if e["event"] == "runner_on_async_poll" and e["event_data"]["jid"] == koreai["ansible_job_id"]]
+    assert polls and "ASYNC POLL on localhost: jid=%s started=True finished=False" % koreai["ansible_job_id"] in stdout
+    assert koreai["finished"] == 1 and koreai["changed"] is True
+    export_jobs = [j for f in koreai["flows"] for j in f.get("jobs", []) if j["action"] == "EXPORT"]
+    assert export_jobs and export_jobs[0]["dock_status_id"] == released[0] and export_jobs[0]["status"] == "SUCCESS"
+    assert export_jobs[0]["polls"] >= 2 and export_jobs[0]["seconds"] > 0
+    assert sorted(os.listdir(str(pdd / "project" / "exports" / "orders-assistant"))) == [
+        "app_definition.json", "env_variables.json", "flow_definition.json"]
+    for task in ("Export the Descope flows (async works for every flow module)", "Export a DaVinci flow"):
+        assert results[task]["finished"] == 1 and results[task]["flows"], task
+    assert os.listdir(str(pdd / "project" / "exports" / "descope")) and os.listdir(str(pdd / "project" / "exports" / "davinci"))

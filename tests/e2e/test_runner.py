@@ -241,6 +241,24 @@ ASYNC_PLAYBOOK = """---
         dest: "{{ playbook_dir }}/exports/davinci"
       async: 120
       poll: 1
+
+    - name: Start a Kore.ai export in the background (poll 0)
+      flowops.flows.koreai_workflow:
+        workflow_id: "%(workflow_id)s"
+        state: exported
+        dest: "{{ playbook_dir }}/exports/orders-background"
+        poll_interval: 0.2
+      async: 300
+      poll: 0
+      register: background
+
+    - name: Wait for the background export
+      ansible.builtin.async_status:
+        jid: "{{ background.ansible_job_id }}"
+      register: background_result
+      until: background_result.finished
+      retries: 150
+      delay: 2
 """
 
 
@@ -306,3 +324,11 @@ def test_a_long_koreai_job_under_async_and_poll_through_runner(emulator, tmp_pat
     for task in ("Export the Descope flows (async works for every flow module)", "Export a DaVinci flow"):
         assert results[task]["finished"] == 1 and results[task]["flows"], task
     assert os.listdir(str(pdd / "project" / "exports" / "descope")) and os.listdir(str(pdd / "project" / "exports" / "davinci"))
+    background = results["Wait for the background export"]
+    assert background["finished"] == 1 and background["flows"][0]["jobs"][0]["status"] == "SUCCESS"
+    # the background jobs' results (ANSIBLE_ASYNC_DIR: with poll 0 the result stays until a cleanup) and the job's
+    # artifacts hold no secret
+    assert os.listdir(str(tmp_path / "async"))
+    assert files_holding(tmp_path / "async", estate.secrets()) == {}
+    held = files_holding(pdd / "artifacts", estate.secrets())
+    assert list(held) == [os.path.join("long", "command")], held   # runner's own record of the environment

@@ -177,10 +177,14 @@ flows:
       type: str
       sample: PingOne Sign On
     action:
-      description: What happened (or would happen in check mode).
+      description:
+        - What happened (or would happen in check mode).
+        - C(enabled), C(disabled) or C(deployed) when the flow document was already as desired and only O(enabled) or the
+          deploy changed the flow (C(changed) is then true); a flow whose document is written says C(created) or C(updated),
+          with C(deployed) and C(enabled) as separate fields.
       type: str
       sample: updated
-      choices: [created, updated, unchanged, deleted, absent, exported, failed, skipped]
+      choices: [created, updated, unchanged, enabled, disabled, deployed, deleted, absent, exported, failed, skipped]
     changed:
       description: Whether this flow was (or would be) written, deployed or enabled/disabled.
       type: bool

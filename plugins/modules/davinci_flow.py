@@ -200,16 +200,16 @@ flows:
       type: str
       sample: PingOne Sign On
     action:
-      description:
-        - What happened (or would happen in check mode).
-        - C(enabled), C(disabled) or C(deployed) when the flow document was already as desired and only O(enabled) or the
-          deploy changed the flow (C(changed) is then true); a flow whose document is written says C(created) or C(updated),
-          with C(deployed) and C(enabled) as separate fields.
+      description: What happened (or would happen in check mode).
       type: str
       sample: updated
       choices: [created, updated, unchanged, enabled, disabled, deployed, deleted, absent, exported, failed, skipped]
     changed:
-      description: Whether this flow was (or would be) written, deployed or enabled/disabled.
+      description:
+        - Whether this flow was (or would be) written, deployed or enabled/disabled.
+        - When the flow document was already as desired and only O(enabled) or the deploy changed the flow, C(action) says
+          which (C(enabled), C(disabled) or C(deployed)); a flow whose document is written says C(created) or C(updated),
+          with C(deployed) and C(enabled) as separate fields.
       type: bool
     version:
       description: The flow's current version in the target (the exported version for O(state=exported)).

@@ -26,8 +26,11 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import make_portable, portable_values
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import resolve as resolve_placeholders
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, LostAnswer, Plan
 from ansible_collections.flowops.flows.plugins.module_utils._davinci_documents import (
+    RESERVED_PLACEHOLDER_NAMES,
     SELF,
     RemapError,
     Remapper,
@@ -341,11 +344,12 @@ def _source_files(src):
     return [src]
 
 
-def load_sources(src):
-    """Every flow in ``src`` (a file or a directory of *.json files), validated; subflows included."""
+def load_sources(src, values=None):
+    """Every flow in ``src`` (a file or a directory of *.json files), placeholders resolved from ``values``
+    (before the ``@connection:``/``@flow:`` remapping, which runs later), validated; subflows included."""
     flows = []
     for path in _source_files(src):
-        doc = load_file(path)
+        doc = resolve_placeholders(load_file(path), values, path, RESERVED_PLACEHOLDER_NAMES)
         try:
             parts = split_document(doc)
         except RemapError as exc:
@@ -530,6 +534,7 @@ class FlowAdapter(Adapter):
         return found[0] if len(found) == 1 else None
 
     def create(self, item, desired):
+        item.data["document_written"] = True   # set before the call: an answer that was lost may still have landed
         try:
             created = self.client.create_flow(write_body(desired))
         except ApiError as exc:
@@ -553,6 +558,7 @@ class FlowAdapter(Adapter):
 
     def update(self, item, desired, current):
         fid = item.data["id"]
+        item.data["document_written"] = True   # set before the call: an answer that was lost may still have landed
         self.client.replace_flow(fid, write_body(desired, keep_settings_from=current))
         if item.data.get("placeholder"):
             item.data["placeholder_filled"] = True   # created empty first to break a subflow reference cycle
@@ -622,7 +628,17 @@ class FlowAdapter(Adapter):
             if not check_mode:
                 self.client.set_enabled(fid, self.enabled)
             extra["enabled"] = self.enabled
+        if changed and not self._document_changed(item, current):
+            # the document was not written: say what this run did instead of "unchanged" with changed=true
+            extra["action"] = ("enabled" if self.enabled else "disabled") if "enabled" in extra else "deployed"
         return changed, extra
+
+    def _document_changed(self, item, current):
+        """Whether this run wrote (or, in check mode, would write) the flow document itself."""
+        if item.data.get("document_written"):
+            return True
+        prepared = item.data.get("prepared")
+        return prepared is not None and self.normalise(current, item) != self.normalise(prepared, item)
 
     def mask(self, doc):
         return mask_flow(doc)
@@ -696,9 +712,10 @@ class ExportAdapter(Adapter):
 
     provider = PROVIDER
 
-    def __init__(self, client, dest, version="current", include_subflows=True, include_variable_values=False):
+    def __init__(self, client, dest, version="current", include_subflows=True, include_variable_values=False, portable_values=None):
         self.client = client
         self.dest = dest
+        self.portable_values = portable_values   # a dict: write placeholders for these values
         self.version = version
         self.include_subflows = include_subflows
         self.include_variable_values = include_variable_values
@@ -786,7 +803,10 @@ class ExportAdapter(Adapter):
             if fname in seen:
                 raise FlowError("flows '%s' and '%s' would both be written to %s" % (seen[fname], name, fname))
             seen[fname] = name
-            files.append((safe_join(self.dest, fname), doc))
+            path = safe_join(self.dest, fname)
+            if self.portable_values is not None:
+                doc = make_portable(doc, self.portable_values, path, RESERVED_PLACEHOLDER_NAMES)[0]
+            files.append((path, doc))
         return files
 
     def result_fields(self, item, current):
@@ -981,7 +1001,7 @@ def plan_present_flow(client, params, context):
     if params["flow_id"]:
         check_id(params["flow_id"], "flow_id")
     adapter, items = plan_present(
-        client, load_sources(params["src"]), connection_map=params["connection_map"], allow_unmapped=params["allow_unmapped_connections"],
+        client, load_sources(params["src"], params.get("values")), connection_map=params["connection_map"], allow_unmapped=params["allow_unmapped_connections"],
         substitutions=params["substitutions"], flow_id=params["flow_id"], ignore_layout=params["ignore_layout"],
         deploy=params["deploy"], enabled=params["enabled"], warn=context.warn, check_mode=context.check_mode)
     return Plan(adapter, items, "present")
@@ -993,12 +1013,13 @@ def plan_absent_flow(client, params, context):  # pylint: disable=unused-argumen
 
 
 def plan_export_flow(client, params, context):
+    values = portable_values(params, RESERVED_PLACEHOLDER_NAMES)   # checked before any call
     if params["include_variable_values"]:
         context.warn("include_variable_values=true writes variable values, which may be secrets, to %s in clear text" % params["dest"])
     fid, fname = find_flow(client, flow_id=params["flow_id"], name=params["name"])
     if fid is None:
         raise FlowError("flow %s not found in environment %s" % (params["flow_id"] or "'%s'" % params["name"], params["environment_id"]))
-    adapter = ExportAdapter(client, params["dest"], params["version"], params["include_subflows"], params["include_variable_values"])
+    adapter = ExportAdapter(client, params["dest"], params["version"], params["include_subflows"], params["include_variable_values"], values)
     return Plan(adapter, [Item(fid, name=fname, data={"id": fid})], "exported", files_for=adapter.files_for)
 
 

@@ -29,6 +29,8 @@ import copy
 from ansible_collections.flowops.flows.plugins.module_utils._shapes import foreign
 
 SK = "##SK##"
+# ``##SK##`` separates a variable's name from its context in DaVinci's own files: never a placeholder.
+RESERVED_PLACEHOLDER_NAMES = ("SK",)
 SELF = "@self"
 CONNECTION_PREFIX = "@connection:"
 FLOW_PREFIX = "@flow:"

@@ -41,6 +41,8 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import make_portable, portable_values
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import resolve as resolve_placeholders
 from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, Plan
 
@@ -332,23 +334,26 @@ def _refuse_other_shape(doc, source, kind):
     refuse(doc, PROVIDER, source, accept=(kind,), what="a Descope %s" % ("v2 flow export" if kind == "flow" else "theme export"), error=FlowError)
 
 
-def _load_document(doc, source, kind, model, what):
-    """Refuse a foreign file, unwrap the ``{"<kind>": {...}}`` export envelope, validate; return the raw dict."""
+def _load_document(doc, source, kind, model, what, values=None):
+    """Refuse a foreign file, resolve its placeholders from ``values`` (``_placeholders.resolve``: connector ids,
+    role names, URLs and client ids are all strings of the document), unwrap the ``{"<kind>": {...}}`` export
+    envelope, validate; return the raw dict."""
     _refuse_other_shape(doc, source, kind)
+    doc = resolve_placeholders(doc, values, source)
     doc = _unwrap(doc, kind)
     _refuse_other_shape(doc, source, kind)
     validate(model, doc, source, what)
     return doc
 
 
-def load_flow_document(doc, source):
-    """Validate a v2 flow document (or a ``{"flow": {...}}`` envelope); return the raw flow dict."""
-    return _load_document(doc, source, "flow", FlowDocument, "Descope v2 flow export (expected the keys metadata and contents)")
+def load_flow_document(doc, source, values=None):
+    """Validate a v2 flow document (or a ``{"flow": {...}}`` envelope) with its placeholders resolved; return the raw flow dict."""
+    return _load_document(doc, source, "flow", FlowDocument, "Descope v2 flow export (expected the keys metadata and contents)", values)
 
 
-def load_theme_document(doc, source):
-    """Validate a v2 theme document (or a ``{"theme": {...}}`` envelope); return the raw theme dict."""
-    return _load_document(doc, source, "theme", ThemeDocument, "Descope v2 theme export (expected styles: {styleId: {...}})")
+def load_theme_document(doc, source, values=None):
+    """Validate a v2 theme document (or a ``{"theme": {...}}`` envelope) with its placeholders resolved; return the raw theme dict."""
+    return _load_document(doc, source, "theme", ThemeDocument, "Descope v2 theme export (expected styles: {styleId: {...}})", values)
 
 
 def _json_files(directory):
@@ -363,8 +368,9 @@ def _json_files(directory):
     return files
 
 
-def desired_flows(src=None, flow=None, flow_id=None):
-    """Desired flows as ``[(flow_id, document, source)]``, validated before any API call.
+def desired_flows(src=None, flow=None, flow_id=None, values=None):
+    """Desired flows as ``[(flow_id, document, source)]``, placeholders resolved from ``values``, validated
+    before any API call.
 
     ``src`` is a file (one flow) or a directory (one flow per ``*.json`` file; the id is the document's
     ``flowId`` or else the file name stem); ``flow`` is an inline document. ``flow_id`` overrides the id
@@ -374,14 +380,14 @@ def desired_flows(src=None, flow=None, flow_id=None):
         check_flow_id(flow_id)
     out = []
     if flow is not None:
-        doc = load_flow_document(flow, "flow (inline)")
+        doc = load_flow_document(flow, "flow (inline)", values)
         out.append((_flow_id_of(doc, flow_id, None, "flow (inline)"), doc, "flow (inline)"))
     elif src is not None and os.path.isdir(src):
         if flow_id is not None:
             raise FlowError("flow_id cannot be used when src is a directory (%s): each file carries its own flowId" % src)
         seen = {}
         for path in _json_files(src):
-            doc = load_flow_document(load_file(path), path)
+            doc = load_flow_document(load_file(path), path, values)
             stem = os.path.splitext(os.path.basename(path))[0]
             fid = _flow_id_of(doc, None, stem, path)
             if fid in seen:
@@ -391,7 +397,7 @@ def desired_flows(src=None, flow=None, flow_id=None):
     elif src is not None:
         if not os.path.exists(src):
             raise FlowError("src %s does not exist" % src)
-        doc = load_flow_document(load_file(src), src)
+        doc = load_flow_document(load_file(src), src, values)
         stem = os.path.splitext(os.path.basename(src))[0]
         out.append((_flow_id_of(doc, flow_id, stem, src), doc, src))
     else:
@@ -410,17 +416,17 @@ def _flow_id_of(doc, override, stem, source):
     return check_flow_id(stem, "%s: flow id from the file name" % source)
 
 
-def desired_theme(src=None, theme=None):
-    """The desired theme document and its source, validated."""
+def desired_theme(src=None, theme=None, values=None):
+    """The desired theme document (placeholders resolved from ``values``) and its source, validated."""
     if theme is not None:
-        return load_theme_document(theme, "theme (inline)"), "theme (inline)"
+        return load_theme_document(theme, "theme (inline)", values), "theme (inline)"
     if src is None:
         raise FlowError("state=present needs src or theme")
     if os.path.isdir(src):
         raise FlowError("src %s is a directory; a theme is one file" % src)
     if not os.path.exists(src):
         raise FlowError("src %s does not exist" % src)
-    return load_theme_document(load_file(src), src), src
+    return load_theme_document(load_file(src), src, values), src
 
 
 def check_deletable(flow_ids):
@@ -443,9 +449,15 @@ def flow_items(desired):
     return items
 
 
-def export_file_content(doc, kind="flow"):
-    """The bytes ``descope flow|theme export`` writes for ``doc`` (Go's MarshalIndent: HTML-escaped)."""
+def export_file_content(doc, kind="flow", portable_values=None, source=None):
+    """The bytes ``descope flow|theme export`` writes for ``doc`` (Go's MarshalIndent: HTML-escaped).
+
+    With ``portable_values`` (a dict, even empty), the known values are written back as placeholders
+    (``_placeholders.make_portable``, checked to resolve to exactly the exported document).
+    """
     doc = canonical_flow(doc) if kind == "flow" else canonical_theme(doc)
+    if portable_values is not None:
+        doc = make_portable(doc, portable_values, source or kind)[0]
     return dumps(doc, html_escape=True).encode("utf-8")
 
 
@@ -456,10 +468,11 @@ class ExportFiles:
     the engine makes the file diffs).
     """
 
-    def __init__(self, dest, single_file=False, kind="flow"):
+    def __init__(self, dest, single_file=False, kind="flow", portable_values=None):
         self.dest = dest
         self.single_file = single_file
         self.kind = kind
+        self.portable_values = portable_values   # a dict: write placeholders for these values
 
     def path_for(self, item):
         if self.single_file:
@@ -468,7 +481,7 @@ class ExportFiles:
 
     def __call__(self, item, current):
         path = self.path_for(item)
-        return [(path, export_file_content(current, self.kind))]
+        return [(path, export_file_content(current, self.kind, self.portable_values, path))]
 
 
 def resolve_export_ids(client, flow_ids):
@@ -650,7 +663,7 @@ def plan_present_flow(client, params, context):  # pylint: disable=unused-argume
     ids = params["flow_id"] or []
     if len(ids) > 1:
         raise FlowError("state=present takes one flow_id (the id to import the flow as), got %d" % len(ids))
-    items = flow_items(desired_flows(params["src"], params["flow"], ids[0] if ids else None))
+    items = flow_items(desired_flows(params["src"], params["flow"], ids[0] if ids else None, params.get("values")))
     return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), items, "present")
 
 
@@ -660,11 +673,12 @@ def plan_absent_flow(client, params, context):  # pylint: disable=unused-argumen
 
 
 def plan_export_flow(client, params, context):  # pylint: disable=unused-argument
+    portable_values(params)   # checked before any call
     ids = params["flow_id"] or []
     if ids != ["all"]:
         resolve_export_ids(None, ids)   # validate before any call
     export_ids = resolve_export_ids(client, ids)
-    files = ExportFiles(params["dest"], _single_file(params["dest"], export_ids, ids))
+    files = ExportFiles(params["dest"], _single_file(params["dest"], export_ids, ids), portable_values=portable_values(params))
     listed = export_ids if ids == ["all"] else None   # the list call just made says which flows exist
     return Plan(DescopeFlowAdapter(client, params["ignore_paths"], listed), [Item(i) for i in export_ids], "exported", files_for=files)
 
@@ -677,13 +691,13 @@ def plan_info_flow(client, params, context):  # pylint: disable=unused-argument
 
 
 def plan_present_theme(client, params, context):  # pylint: disable=unused-argument
-    doc, source = desired_theme(params["src"], params["theme"])
+    doc, source = desired_theme(params["src"], params["theme"], params.get("values"))
     item = Item(THEME_ITEM_KEY, name=THEME_ITEM_KEY, desired=doc, source=source)
     return Plan(DescopeThemeAdapter(client, params["ignore_paths"]), [item], "present")
 
 
 def plan_export_theme(client, params, context):  # pylint: disable=unused-argument
-    files = ExportFiles(params["dest"], single_file=True, kind="theme")
+    files = ExportFiles(params["dest"], single_file=True, kind="theme", portable_values=portable_values(params))
     return Plan(DescopeThemeAdapter(client, params["ignore_paths"]), [Item(THEME_ITEM_KEY, name=THEME_ITEM_KEY)], "exported", files_for=files)
 
 

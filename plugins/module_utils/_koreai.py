@@ -27,7 +27,9 @@ promoted between environments (reference 11: encrypted, may not survive export/i
 
 - their value is left out of the normal form, so it is neither compared nor written to exported files
   or backups (``include_secure_values`` writes it), except for variables set by ``env_overrides``,
-  whose value is compared (and masked in diffs);
+  whose value is compared (and masked in diffs as ``******** (tag)``, the tag a keyed hash with a
+  per-run key, so a change shows). Only secure variables are secret: a non-secure variable set by
+  ``env_overrides`` shows its value, so a change made only through env_overrides shows in the diff;
 - on import into an existing workflow, a secure variable not set by ``env_overrides`` is sent with the
   target's own value read by the export of this run (none when the target holds none). The API's
   conflict policy on import is undocumented (reference 3.3, 12.7: the UI keeps existing values, the
@@ -40,6 +42,8 @@ promoted between environments (reference 11: encrypted, may not survive export/i
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import os
 import threading
 import time
@@ -52,6 +56,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents im
     DOC_KEYS,
     FILE_OF,
     apply_env_overrides,
+    resolve_package,
     check_dest,
     check_package,
     env_differences,
@@ -73,6 +78,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents im
 )
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import portable_values
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, LostAnswer, Plan
 
 PROVIDER = "koreai"
@@ -348,9 +354,11 @@ def read_zip(data, source):
     return validate_package(*read_zip_documents(data, source))
 
 
-def load_package(src):
-    """Load a package from a directory holding the three files or from a zip file, validated."""
-    return validate_package(*load_package_documents(src))
+def load_package(src, values=None):
+    """Load a package from a directory holding the three files or from a zip file, placeholders resolved from
+    ``values`` in each of the three documents (before ``env_overrides``, which the adapter applies), validated."""
+    docs, sources = load_package_documents(src)
+    return validate_package(resolve_package(docs, sources, values), sources)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -372,10 +380,11 @@ class KoreAIAdapter(Adapter):
         self._add_secret = add_secret or (lambda value: None)
         self._warn = warn or (lambda msg: None)
         self._lock = threading.Lock()
-        self._masked_names = set(self.env_overrides)
+        # Only variables marked secure (in the package or in the target) are secret, also when set by env_overrides:
+        # the value of any other variable is shown in diffs and results, so a change made through env_overrides shows.
+        self._masked_names = set()
         self._secret_values = set()
-        for value in self.env_overrides.values():
-            self._secret(override_text(value))
+        self._tag_key = os.urandom(16)   # for this run only: a masked secret's tag says "changed" and nothing else
 
     # -- secrets ------------------------------------------------------------------------------------
     def _secret(self, value):
@@ -397,8 +406,12 @@ class KoreAIAdapter(Adapter):
         names = secure_names(env)
         with self._lock:
             self._masked_names.update(names)
-        for value in env_values(env, names) + env_values(env, list(self.env_overrides)):
+            secure = set(self._masked_names)
+        for value in env_values(env, names) + [override_text(v) for k, v in self.env_overrides.items() if k in secure]:
             self._secret(value)
+
+    def _tag(self, value):
+        return hmac.new(self._tag_key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:8]
 
     def mask(self, doc):
         if doc is None:
@@ -408,7 +421,7 @@ class KoreAIAdapter(Adapter):
             values = sorted((v for v in self._secret_values if len(v) >= 4), key=len, reverse=True)
         out = copy.deepcopy(doc)
         if isinstance(out, dict) and "env_variables" in out:
-            out["env_variables"] = mask_env(out["env_variables"], names)
+            out["env_variables"] = mask_env(out["env_variables"], names, self._tag)
         return scrub(out, values)
 
     # -- engine interface ---------------------------------------------------------------------------
@@ -468,9 +481,15 @@ class KoreAIAdapter(Adapter):
         differing = [FILE_OF[k] for k in DOC_KEYS if got.get(k) != want.get(k)]
         detail = ""
         if got.get("env_variables") != want.get("env_variables"):
-            kept = env_differences(got.get("env_variables"), want.get("env_variables"))
-            if kept:
-                detail = "; variables whose value differs from the package: %s (the import API may keep existing values)" % ", ".join(kept)
+            differ = env_differences(got.get("env_variables"), want.get("env_variables"))
+            before_env = self.normalise(before, item).get("env_variables") if before is not None else None
+            kept = [name for name in differ if before_env is not None and name not in env_differences(got.get("env_variables"), before_env)]
+            if kept and kept == differ:
+                detail = ("; the import API kept the workflow's existing value of %s (on import into an existing workflow it keeps the value "
+                          "of a variable that both the package and the workflow hold, and has no parameter to change that): set %s in the "
+                          "Kore.ai UI (the workflow's environment variables), then run again" % (", ".join(kept), "it" if len(kept) == 1 else "them"))
+            elif differ:
+                detail = "; variables whose value differs from the package: %s (the import API may keep existing values)" % ", ".join(differ)
         raise FlowError("%s workflow %s: after the import%s the exported workflow differs from the package in %s%s"
                         % (PROVIDER, workflow_id, " and deploy" if self.deploy else "", ", ".join(differing), detail))
 
@@ -583,15 +602,20 @@ def _workflow_adapter(client, params, context):
     for option in ("workflow_id", "flow_id"):
         if params[option]:
             check_id(params[option], option)
-    for value in (params["env_overrides"] or {}).values():
-        if isinstance(value, str) and len(value) >= 4:
-            context.add_secret(value)
     adapter = KoreAIAdapter(client, env_overrides=params["env_overrides"], deploy=params["deploy"], flow_id=params["flow_id"],
                             add_secret=context.add_secret, warn=context.warn, include_secure_values=params["include_secure_values"])
     if params["include_secure_values"] and (params["state"] == "exported" or params["backup_dir"]):
         context.warn("include_secure_values: the values of secure environment variables are written to disk in clear text (%s)"
                      % ("exported files" if params["state"] == "exported" else "backup files"))
     return adapter
+
+
+def _mask_overrides(params, context):
+    """Treat every env_overrides value as secret: when it is not known which variables are secure (no package loaded)."""
+    for value in (params["env_overrides"] or {}).values():
+        text = override_text(value) if isinstance(value, (str, int, float, bool)) or value is None else ""
+        if len(text) >= 4:
+            context.add_secret(text)
 
 
 def _workflow_result(report, context):  # pylint: disable=unused-argument
@@ -603,8 +627,13 @@ def _env_source(src):
 
 
 def plan_present_workflow(client, params, context):
+    try:
+        desired = load_package(params["src"], params.get("values"))
+    except Exception:
+        _mask_overrides(params, context)   # which variables are secure is unknown: the failure message must not show any override
+        raise
     adapter = _workflow_adapter(client, params, context)
-    desired = load_package(params["src"])
+    adapter.learn_secrets(desired)   # the secure variables of the package, and their env_overrides values, are secret from here on
     data = {"env_source": _env_source(params["src"])}
     if params["workflow_id"]:
         data["id"] = params["workflow_id"]
@@ -613,11 +642,13 @@ def plan_present_workflow(client, params, context):
 
 
 def plan_export_workflow(client, params, context):
+    values = portable_values(params)   # checked before any call
+    _mask_overrides(params, context)
     adapter = _workflow_adapter(client, params, context)
     check_dest(params["dest"], params["format"])
     item = Item(params["workflow_id"], name=params["name"], data={"id": params["workflow_id"]})
     return Plan(adapter, [item], "exported", result=_workflow_result,
-                files_for=lambda _item, current: package_files(params["dest"], adapter.export_document(current), params["format"]))
+                files_for=lambda _item, current: package_files(params["dest"], adapter.export_document(current), params["format"], values))
 
 
 def plan_info_workflow(client, params, context):

@@ -19,6 +19,8 @@ import re
 import zipfile
 
 from ansible_collections.flowops.flows.plugins.module_utils._document import dumps, load_file, loads
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import make_portable
+from ansible_collections.flowops.flows.plugins.module_utils._placeholders import resolve as resolve_placeholders
 from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
 from ansible_collections.flowops.flows.plugins.module_utils._sync import FlowError
 
@@ -218,24 +220,32 @@ def secure_without_value(doc):
     return sorted(name for name in secure_names(doc) if _value_of(doc, name)[1] in (None, ""))
 
 
-def mask_env(doc, names):
-    """Copy of an env_variables document with the values of ``names`` replaced by ``********``."""
+def mask_env(doc, names, tag=None):
+    """Copy of an env_variables document with the values of ``names`` replaced by ``********``.
+
+    With ``tag`` (a function of the value), the mask is ``******** (<tag>)``: a diff of two masked documents then
+    shows that a secret changed without showing it (``KoreAIAdapter`` tags with a keyed hash whose key lives
+    only for one run, so equal values get equal tags within the run and the tag says nothing else).
+    """
     names = set(names)
     if not names:
         return doc
+
+    def masked(value):
+        return "%s (%s)" % (MASK, tag(value)) if tag is not None else MASK
     result = copy.deepcopy(doc)
     items, mapping = _env_container(result)
     if items is not None:
         for item in items:
             if _var_name(item) in names and item.get("value") not in (None, ""):
-                item["value"] = MASK
+                item["value"] = masked(item["value"])
     elif mapping is not None:
         for name in names & set(mapping):
             if isinstance(mapping[name], dict):
                 if mapping[name].get("value") not in (None, ""):
-                    mapping[name]["value"] = MASK
+                    mapping[name]["value"] = masked(mapping[name]["value"])
             elif mapping[name] not in (None, ""):
-                mapping[name] = MASK
+                mapping[name] = masked(mapping[name])
     return result
 
 
@@ -421,8 +431,22 @@ def build_zip(docs):
     return buffer.getvalue()
 
 
-def package_files(dest, docs, fmt):
-    """``[(path, content)]`` for the engine's export: three canonical JSON files, or one zip."""
+def resolve_package(docs, sources, values=None):
+    """The three documents with their placeholders resolved from ``values`` (``_placeholders.resolve``)."""
+    return {key: resolve_placeholders(doc, values, sources.get(key, key)) for key, doc in docs.items()}
+
+
+def package_files(dest, docs, fmt, portable_values=None):
+    """``[(path, content)]`` for the engine's export: three canonical JSON files, or one zip.
+
+    With ``portable_values`` (a dict), the known values are written back as placeholders in each document
+    (``_placeholders.make_portable``, checked to resolve to exactly the exported document).
+    """
+    if portable_values is not None:
+        docs = dict(docs)
+        for key in DOC_KEYS:
+            source = "%s!%s" % (dest, FILE_OF[key]) if fmt == "zip" else os.path.join(dest, FILE_OF[key])
+            docs[key] = make_portable(docs[key], portable_values, source)[0]
     if fmt == "zip":
         return [(dest, build_zip(docs))]
     return [(os.path.join(dest, FILE_OF[key]), docs[key]) for key in DOC_KEYS]

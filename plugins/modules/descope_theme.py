@@ -21,6 +21,7 @@ author:
   - flowops.flows contributors (@flowops)
 extends_documentation_fragment:
   - flowops.flows.descope
+  - flowops.flows.placeholders
   - flowops.flows.common
   - flowops.flows.common.attributes
 options:
@@ -55,6 +56,7 @@ options:
     default: [componentsVersion]
 notes:
   - Uses the v2 endpoints C(/v2/mgmt/theme/export) and C(/v2/mgmt/theme/import).
+  - A theme holds no secrets; O(values) sets per-stage colours, logos or texts (C(@@BRAND_COLORS@@) may be a whole object).
   - To remove a style, delete it in the Descope console; this module never deletes styles.
 seealso:
   - module: flowops.flows.descope_flow
@@ -147,6 +149,8 @@ ARGUMENT_SPEC = {
     "theme": {"type": "dict"},
     "dest": {"type": "path"},
     "ignore_paths": {"type": "list", "elements": "str", "default": list(DEFAULT_THEME_IGNORE_PATHS)},
+    "values": {"type": "dict", "default": {}},
+    "portable": {"type": "bool", "default": False},
 }
 
 

@@ -79,9 +79,13 @@ options:
   env_overrides:
     description:
       - Environment variable key to value, applied to C(env_variables.json) before comparing and importing, so each
-        environment keeps its own URLs and credentials.
+        environment keeps its own URLs and credentials. Applied after the placeholders of O(values) are resolved, so
+        an override wins over a placeholder.
       - Every key must exist in the package. Values are sent as strings (V(8080) becomes V("8080")).
-      - These values, and those of variables marked secure, are masked in diffs and results.
+      - The values of variables marked secure (in the package or in the target) are masked in diffs and results, as
+        C(******** (tag)); the tag is a keyed hash whose key lives for one run only, so a changed secret shows as a
+        changed tag and nothing else about it. The values of other variables are shown, so that a change made only
+        here shows in C(--diff) and in C(changes).
       - The value of a variable marked secure is compared only when it is set here. This is how an environment's own
         secret is managed explicitly; the value is masked in diffs and results.
       - Set every secure variable here when creating a new workflow from a package exported without secure values;
@@ -110,6 +114,7 @@ options:
     default: false
 extends_documentation_fragment:
   - flowops.flows.koreai
+  - flowops.flows.placeholders
   - flowops.flows.common
   - flowops.flows.common.attributes
 notes:
@@ -126,6 +131,11 @@ notes:
   - A new workflow (no O(workflow_id)) gets the package's secure values, if the package holds any, or the values from
     O(env_overrides). A secure variable with neither is imported without a value, and the module warns.
   - Values shorter than 4 characters are masked in the documents, but not in free text, to keep output readable.
+  - "Per-environment values: put placeholders (O(values)) in any of the three files, and keep secrets in variables marked
+    secure, set with O(env_overrides) from a vault (values of O(values) are not masked)."
+  - When the import keeps the workflow's existing value of a variable whose value the package changes (the public API
+    has no parameter for its conflict policy), no API call can change that value. The verification after the import
+    then fails naming the variable, the import is rolled back, and the value must be set in the Kore.ai UI.
   - A job that ends C(FAILED) or is still running after O(wait_timeout) fails the task with the dock status id; nothing is
     imported after a failed or unfinished export.
   - Each job can take minutes, and a task prints nothing until it ends. Use C(async) and C(poll) on the task to see it
@@ -259,7 +269,7 @@ flows:
       type: str
       returned: on failure
 diff:
-  description: Before/after of the normalised package (values of secure variables left out, values set by O(env_overrides) masked).
+  description: Before/after of the normalised package (values of secure variables left out, or masked when set by O(env_overrides)).
   returned: changed and diff mode
   type: list
   elements: dict
@@ -284,6 +294,8 @@ ARGUMENT_SPEC = {
     "env_overrides": {"type": "dict", "default": {}, "no_log": False},
     "deploy": {"type": "bool", "default": False},
     "include_secure_values": {"type": "bool", "default": False},
+    "values": {"type": "dict", "default": {}},
+    "portable": {"type": "bool", "default": False},
 }
 
 

@@ -474,16 +474,26 @@ def test_env_override_unknown_key():
         KD.apply_env_overrides(PACKAGE["env_variables"], {"API_URLL": "x"})
 
 
-def test_adapter_masks_secure_and_overridden_values(clock, fake):
+def test_adapter_masks_secure_values_only(clock, fake):
+    """A variable marked secure is masked (also when set by env_overrides); any other variable's value shows."""
     secrets = []
-    adapter = K.KoreAIAdapter(make_client(clock), env_overrides={"API_URL": "https://prod.example.com"}, add_secret=secrets.append)
+    adapter = K.KoreAIAdapter(make_client(clock), env_overrides={"API_URL": "https://prod.example.com", "API_TOKEN": "prod-token-zyxwvu"},
+                              add_secret=secrets.append)
     item = Item("a-1", desired=package(), data={"id": "a-1"})
     desired = adapter.prepare(item)
     masked = adapter.mask(adapter.normalise(desired, item))
     text = json.dumps(masked)
-    assert "https://prod.example.com" not in text and "dev-token-abcdef" not in text
+    assert "https://prod.example.com" in text and "dev-token-abcdef" not in text and "prod-token-zyxwvu" not in text
     assert "{{env.API_URL}}" in text
-    assert set(secrets) >= {"https://prod.example.com", "dev-token-abcdef"}
+    assert "prod-token-zyxwvu" in secrets and "https://prod.example.com" not in secrets
+    # a secret's mask carries a tag that differs when the value differs, within one run only
+    token = [v["value"] for v in masked["env_variables"] if v["key"] == "API_TOKEN"][0]
+    other = adapter.mask({"env_variables": [{"key": "API_TOKEN", "value": "dev-token-abcdef", "isSecured": True}]})["env_variables"][0]["value"]
+    again = adapter.mask(adapter.normalise(desired, item))["env_variables"]
+    assert token.startswith("******** (") and token != other and token in json.dumps(again)
+    fresh = K.KoreAIAdapter(make_client(clock), env_overrides={"API_TOKEN": "prod-token-zyxwvu"})
+    fresh.learn_secrets(desired)
+    assert json.dumps(fresh.mask(fresh.normalise(desired, item))).count(token) == 0
 
 
 # ---------------------------------------------------------------------------------------------------- adapter through the engine

@@ -74,7 +74,9 @@ def test_present_contract_check_apply_reapply_check(fake, capfd, tmp_path):
     task = args(workflow_id="a-1", src=src, env_overrides=overrides, deploy=True)
     code, result, raw = run_module(koreai_workflow.main, capfd, task, check_mode=True, diff=True)
     assert code == 0 and result["changed"] is True and fake.writes() == []
-    assert "prod-token-secret" not in raw and "https://prod.example.com" not in raw and "dev-token-abcdef" not in raw
+    # API_TOKEN is marked secure: masked; API_URL is not: its change shows in the diff (issue 13)
+    assert "prod-token-secret" not in raw and "dev-token-abcdef" not in raw
+    assert "https://prod.example.com" in "".join(d["after"] for d in result["diff"])
     assert "Orders v2" in raw
     code, result, raw = run_module(koreai_workflow.main, capfd, task)
     assert code == 0 and result["changed"] is True and result["workflow_id"] == "a-1" and result["flows"][0]["deployed"] is True

@@ -519,8 +519,9 @@ class FlowPresence:
     An export of a missing flow may answer 404 or a 400 that says nothing about absence (the real answer is not
     published: reference section 10). So one list call per task (made on the first read, shared by every item
     and thread) says which ids exist: an id not listed is absent without an export call. An id the task wrote to
-    (or one the list named) is exported; when that export fails with a 4xx other than 401/403 (the flow may have
+    (or one the list named) is exported; when that export fails with a 4xx other than 401/403/429 (the flow may have
     gone since), one ``list`` call for that id decides: not listed means absent, listed means the error stands.
+    A 429 that outlasted the retries says nothing about the flow: it fails as it is, with no further call.
     """
 
     def __init__(self, client, listed=None):
@@ -547,7 +548,7 @@ class FlowPresence:
         try:
             return self.client.export_flow(flow_id, not_found_is_none=False)
         except ApiError as exc:
-            if exc.status in (401, 403) or not 400 <= (exc.status or 0) < 500:
+            if exc.status in (401, 403, 429) or not 400 <= (exc.status or 0) < 500:
                 raise
             if self.client.list_flows([flow_id]):
                 raise

@@ -203,34 +203,39 @@ class KoreAIClient:
         return self.http.json("GET", "/api/public/dock-status/%s" % quote(str(dock_status_id), safe=""), safe_to_retry=True)
 
     def wait(self, job, what):
-        """Poll the job's dock status to SUCCESS; FAILED or a timeout raises KoreaiJobError. Returns the job with timings."""
+        """Poll the job's dock status to SUCCESS; FAILED or a timeout raises KoreaiJobError. Returns the job with timings.
+
+        The job's ``status``, ``polls`` and ``seconds`` are recorded however the wait ends (a result's ``jobs``).
+        """
         started = self._clock()
         polls = 0
         status = job["status"]
         doc = None
         deadline = started + self.wait_timeout
-        while True:
-            if status == SUCCESS:
-                break
-            if status == FAILED:
-                reason = failure_reason(doc) if doc is not None else job.get("reason")
-                detail = ": %s" % reason if reason else " (no reason given)"
-                raise KoreaiJobError("%s %s failed: dock status %s is FAILED%s" % (PROVIDER, what, job["dock_status_id"], detail),
-                                     job["dock_status_id"], status, reason)
-            now = self._clock()
-            if polls and now >= deadline:
-                raise KoreaiJobError("%s %s did not finish within wait_timeout=%ss: dock status %s is still %s"
-                                     % (PROVIDER, what, _num(self.wait_timeout), job["dock_status_id"], status),
-                                     job["dock_status_id"], status)
-            if polls:
-                self._sleep(max(0.0, min(self.poll_interval, deadline - now)))
-            doc = self.dock_status(job["dock_status_id"])
-            polls += 1
-            status = str(doc.get("status") or "").upper() or IN_PROGRESS
-            job["download_url"] = download_url_of(doc) or job.get("download_url")
-        job["status"] = status
-        job["polls"] = polls
-        job["seconds"] = round(self._clock() - started, 3)
+        try:
+            while True:
+                if status == SUCCESS:
+                    break
+                if status == FAILED:
+                    reason = failure_reason(doc) if doc is not None else job.get("reason")
+                    detail = ": %s" % reason if reason else " (no reason given)"
+                    raise KoreaiJobError("%s %s failed: dock status %s is FAILED%s" % (PROVIDER, what, job["dock_status_id"], detail),
+                                         job["dock_status_id"], status, reason)
+                now = self._clock()
+                if polls and now >= deadline:
+                    raise KoreaiJobError("%s %s did not finish within wait_timeout=%ss: dock status %s is still %s"
+                                         % (PROVIDER, what, _num(self.wait_timeout), job["dock_status_id"], status),
+                                         job["dock_status_id"], status)
+                if polls:
+                    self._sleep(max(0.0, min(self.poll_interval, deadline - now)))
+                doc = self.dock_status(job["dock_status_id"])
+                polls += 1
+                status = str(doc.get("status") or "").upper() or IN_PROGRESS
+                job["download_url"] = download_url_of(doc) or job.get("download_url")
+        finally:
+            job["status"] = status
+            job["polls"] = polls
+            job["seconds"] = round(self._clock() - started, 3)
         return job
 
     # -- export -------------------------------------------------------------------------------------

@@ -39,8 +39,18 @@ options:
     type: str
   flow_id:
     description:
-      - The callflow id of the version to export (sent as the C(flowId) query parameter).
-      - Without it, the API exports the deployed version, or the latest version when the workflow was never deployed.
+      - The callflow id of the version to read (sent as the C(flowId) query parameter of the export call). That is the
+        version O(state=exported) writes, and the version O(state=present) compares with the package before deciding to import.
+      - Set it. The API reference lists C(flowId) as required (I(the callflow ID for the deployed workflow)) and does not
+        say what an export without it returns; the UI exports the deployed version by default. Without O(flow_id) the
+        module depends on that default, and a service that returns the latest version (which may be an undeployed
+        import) makes the comparison, and so C(changed), depend on versions nobody deployed.
+      - The API has no call that lists workflows or versions; copy the id from the browser's network tab while exporting
+        the workflow in the UI.
+      - After an import the module verifies the new version with an export without O(flow_id), because O(flow_id) names
+        the version read before. The reference does not say whether a callflow id stays with the workflow's deployed flow
+        or names one version; if your service mints a new one per version, set O(flow_id) to the id of the newly deployed
+        version after a deploy, or the next run compares with the old version and imports again.
     type: str
   name:
     description:
@@ -94,11 +104,12 @@ options:
   deploy:
     description:
       - With O(state=present), deploy the workflow after an import (asynchronously, polling the dock status to the end).
-      - The API cannot say whether a workflow is deployed. An export without O(flow_id) returns the deployed version, so when
-        the deployed version is behind the package the comparison differs and the module imports and deploys.
+      - The API cannot say whether a workflow is deployed. The module compares the package with the version the export
+        returns (O(flow_id), or the service's default, the deployed version if it behaves as the UI does), so when that
+        version is behind the package the comparison differs and the module imports and deploys.
         When the package equals what the export returns, nothing is imported or deployed.
-      - With V(false), an import into a workflow that has a deployed version cannot be verified (the export still returns the
-        deployed version), the module warns, and the next run imports again until the version is deployed.
+      - With V(false), an import into a workflow that has a deployed version cannot be verified when the export returns the
+        deployed version; the module warns, and the next run imports again until the version is deployed.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -128,6 +139,9 @@ notes:
     then fails naming the variable, the import is rolled back, and the value must be set in the Kore.ai UI.
   - A job that ends C(FAILED) or is still running after O(wait_timeout) fails the task with the dock status id; nothing is
     imported after a failed or unfinished export.
+  - Each job can take minutes, and a task prints nothing until it ends. Use C(async) and C(poll) on the task to see it
+    polled on the job page, with C(async) longer than all its jobs together (up to four, each bounded by O(wait_timeout)),
+    so that the module's own limit ends a stuck job cleanly. RV(flows[].jobs) says how many polls and seconds each job took.
   - With a directory O(src) or a zip, missing files, files that are not JSON and Descope or DaVinci exports are refused
     before any call to the API.
 seealso:

@@ -15,6 +15,8 @@ import os
 import signal
 import socket
 import sys
+import threading
+import time
 import typing as t
 from types import FrameType
 
@@ -78,6 +80,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--providers", default=",".join(available_providers()),
                         help=f"comma-separated providers to serve (default: every available one of {', '.join(ALL_PROVIDERS)})")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the process that started the emulator is gone (test harnesses whose teardown may not run)")
     return parser.parse_args(argv)
 
 
@@ -163,8 +167,27 @@ def main(argv: list[str] | None = None) -> int:
         create_app(emulator), http=EmulatorH11Protocol, loop="asyncio", lifespan="off", access_log=False,
         log_level=args.log_level, timeout_graceful_shutdown=2, backlog=1024, timeout_keep_alive=30,
     )
-    EmulatorServer(config, emulator.base_url).run(sockets=[sock])
+    server = EmulatorServer(config, emulator.base_url)
+    if args.exit_with_parent:
+        watch_parent(server)
+    server.run(sockets=[sock])
     return 0
+
+
+def watch_parent(server: EmulatorServer, interval: float = 1.0) -> threading.Thread:
+    """Stop ``server`` gracefully once the parent process is gone (the emulator is re-parented)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not server.should_exit:
+            if os.getppid() != parent:
+                server.should_exit = True
+                return
+            time.sleep(interval)
+
+    thread = threading.Thread(target=watch, name="watch-parent", daemon=True)
+    thread.start()
+    return thread
 
 
 if __name__ == "__main__":

@@ -127,12 +127,16 @@ class EmulatorClient:
 
 def start_emulator(seed: dict | str | None = None, host: str = "127.0.0.1", port: int = 0,
                    providers: list[str] | None = None, timeout: float = 30.0, python: str | None = None,
-                   demo: bool = False) -> tuple[subprocess.Popen, str]:
+                   demo: bool = False, exit_with_parent: bool = True) -> tuple[subprocess.Popen, str]:
     """Run ``python -m emulator`` as a subprocess; return ``(process, base_url)`` once it printed its URL.
 
     ``seed`` is a dict (written to a temporary file) or a path to a JSON file; ``demo`` loads the sandbox estate first.
+    ``exit_with_parent`` makes the emulator stop by itself when this process is gone, so a test worker killed before
+    its teardown (pytest-xdist under ansible-test) leaves no emulator behind.
     """
     cmd = [python or sys.executable, "-m", "emulator", "--host", host, "--port", str(port)] + (["--demo"] if demo else [])
+    if exit_with_parent:
+        cmd.append("--exit-with-parent")
     seed_file = None
     if isinstance(seed, dict):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:

@@ -11,7 +11,7 @@ import sys
 import pytest
 import requests
 
-from emulator.client import TESTS_DIR, start_emulator, stop_emulator
+from emulator.client import TESTS_DIR, start_emulator, stop_emulator, wait_until
 
 ESTATE_PATH = pathlib.Path(TESTS_DIR).parent / "examples" / "estate.py"
 
@@ -98,3 +98,34 @@ def test_unusable_address_and_provider_are_one_line_errors() -> None:
     result = _run("--providers", "descope,salesforce")
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "python -m emulator: error: --providers: unknown provider 'salesforce'; known: descope, davinci, koreai\n"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by its new parent) counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_emulator_stops_when_the_process_that_started_it_dies_without_teardown() -> None:
+    # A harness that starts the emulator with start_emulator() and is then killed (an xdist worker under ansible-test)
+    # must not leave the emulator running.
+    script = ("import os, sys; from emulator.client import start_emulator; "
+              "proc, url = start_emulator(); print(proc.pid, flush=True); os._exit(0)")
+    env = {**os.environ, "PYTHONPATH": TESTS_DIR}
+    # stderr is not captured: the emulator inherits it, and a pipe would stay open for as long as the emulator runs.
+    harness = subprocess.run([sys.executable, "-c", script], cwd=TESTS_DIR, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, timeout=120, check=True)
+    pid = int(harness.stdout.split()[-1])
+    try:
+        assert wait_until(lambda: not _alive(pid), timeout=60, interval=0.2), "the orphaned emulator is still running"
+    finally:
+        if _alive(pid):
+            os.kill(pid, 9)
+

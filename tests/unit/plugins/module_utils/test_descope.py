@@ -419,6 +419,21 @@ def test_an_export_error_of_a_listed_flow_stands(mocker):
         d.DescopeFlowAdapter(client()).read(Item("basic-flow"))
 
 
+def test_a_persistent_429_on_export_fails_without_another_list_call(mocker):
+    fake = FakeDescope(flows={"basic-flow": sample()})
+    fake.install(mocker)
+    throttled = [response(429, {"errorCode": "E130429", "errorDescription": "Too many requests"}, {"Retry-After": "1"})
+                 for _attempt in range(3)]
+    fake.script["/v2/mgmt/flow/export"] = throttled
+    c = client(retries=2)
+    c.http._sleep = lambda _s: None  # pylint: disable=protected-access
+    with pytest.raises(ApiError) as exc:
+        d.DescopeFlowAdapter(c).read(Item("basic-flow"))
+    assert exc.value.status == 429
+    # one list (which ids exist), then the export and its retries; no second list to "decide" absence
+    assert [call[0] for call in fake.calls] == ["/v1/mgmt/flow/list"] + ["/v2/mgmt/flow/export"] * 3
+
+
 def test_a_flow_written_by_the_task_is_exported_even_if_the_first_list_missed_it(mocker):
     fake = FakeDescope()
     fake.install(mocker)

@@ -268,6 +268,21 @@ def test_stuck_job_times_out_with_last_status(fake, clock):
     assert all(s <= 2 for s in clock.sleeps)
 
 
+def test_wait_records_polls_and_seconds_however_it_ends(fake, clock):
+    """The poll loop's progress (the result's ``jobs``) is kept for a job that ends FAILED or times out, too."""
+    client = make_client(clock, poll_interval=2, wait_timeout=7)
+    fake.outcome["EXPORT"] = "STUCK"
+    job = client.start_export("a-1")
+    with pytest.raises(K.KoreaiJobError):
+        client.wait(job, "export")
+    assert job["status"] == "IN_PROGRESS" and job["polls"] == 5 and job["seconds"] == pytest.approx(7)
+    fake.outcome["EXPORT"] = "FAILED"
+    job = client.start_export("a-1")
+    with pytest.raises(K.KoreaiJobError):
+        client.wait(job, "export")
+    assert job["status"] == "FAILED" and job["polls"] >= 1 and job["seconds"] is not None
+
+
 def test_expired_download_gets_one_fresh_export(fake, clock):
     fake.download_status = 403
     fake.download_times = 1

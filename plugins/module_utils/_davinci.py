@@ -25,7 +25,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
 )
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
-from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._options import env, plan_options
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import make_portable, portable_values
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import resolve as resolve_placeholders
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, LostAnswer, Plan
@@ -39,6 +39,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._davinci_documents i
     ref_name,
     split_document,
     subflow_refs,
+    FLOW_PREFIX,
     to_portable,
     variable_name,
     flow_order,
@@ -474,6 +475,8 @@ class FlowAdapter(Adapter):
         self._variables_lock = threading.Lock()
         self.flow_ids = {}           # target flow name -> id (listing + flows created in this run)
         self.names_by_source_id = {}
+        self.target_flows = []       # the target's flow list, read once by the planner
+        self.recreated = {}          # old id -> new id of flows this run's rollback created again (pruned, then put back)
 
     def flow_id_for(self, name):
         with self._lock:
@@ -508,6 +511,66 @@ class FlowAdapter(Adapter):
             keep_variable_values(prepared, current)
             item.data["cached_current"] = current
         return prepared
+
+    # A flow's desired document holds the target ids of the subflows it calls, and a subflow this run creates
+    # only has an id after its write: check mode can only say ``@flow:<name>``. So what a plan records (and
+    # ``expect`` compares) is the desired document before any write of the run, with every subflow reference
+    # written as ``@flow:<name>``, for the target's documents too; check mode and the real run agree.
+    reuse_read = False   # prepare() reads the target itself (to keep variable values)
+
+    def survey(self, item):
+        if item.desired is None:
+            return None, self.read(item)
+        prepared = self.remapper.remap(item.desired, item.data.get("source_id"), item.data.get("id"), self.names_by_source_id,
+                                       self.flow_id_for, warn=None, pending=set(self.items_by_name))
+        current = None
+        if item.data.get("id"):
+            item.data["prepared"] = prepared
+            current = self.read(item)
+            keep_variable_values(prepared, current)
+        return prepared, current
+
+    def fingerprint_form(self, doc, item):
+        names = {f.get("id"): f.get("name") for f in self.target_flows}
+        doc = copy.deepcopy(doc)
+        for _node, ref in subflow_refs(doc):
+            value = ref.get("value")
+            if isinstance(value, str) and not value.startswith(FLOW_PREFIX) and value in names:
+                ref["value"] = FLOW_PREFIX + str(names[value])
+            if isinstance(ref.get("value"), str) and ref["value"].startswith(FLOW_PREFIX):
+                ref["label"] = ref["value"][len(FLOW_PREFIX):]
+        return self.normalise(doc, item)
+
+    def targets(self):
+        """The target's flows that are not in the input, as items for prune. DaVinci has no built-in flows (none is
+        documented: reference sections 3 and 5); a flow that a flow of the input calls as a subflow (directly or
+        through other flows) is kept. Each is read once here (the engine's read gets this copy) to learn what it
+        calls and to order the deletes: callers before their subflows."""
+        out = {}
+        refs = {}
+        for flow in self.target_flows:
+            name = flow.get("name")
+            if name in self.items_by_name or name in out:
+                continue
+            current = self.client.get_flow(flow.get("id"))
+            if current is None:
+                continue   # deleted since the list
+            out[name] = Item(name, name=name, data={"id": flow.get("id"), "cached_current": current})
+            refs[name] = [n for n in (ref_name(ref, {}) for _node, ref in subflow_refs(current)) if n]
+        todo = [name for item in self.items_by_name.values() for name in item.data.get("calls", ())]
+        used = set()
+        while todo:
+            name = todo.pop()
+            if name not in used:
+                used.add(name)
+                todo.extend(refs.get(name, ()))
+        stages, _groups = flow_order(refs)
+        for name, item in out.items():
+            item.stage = stages.get(name, 0)
+            if name in used:
+                item.data["keep"] = "a flow of the input calls it"
+                item.data.pop("cached_current", None)
+        return list(out.values())
 
     def read(self, item):
         if "cached_current" in item.data:
@@ -585,9 +648,18 @@ class FlowAdapter(Adapter):
         current = self.read(item)
         fid = item.data["id"]
         if current is None:
+            # deleted by this run (prune): created again, with a new id; flows put back after it call it by that id
+            previous = copy.deepcopy(previous)
+            for _node, ref in subflow_refs(previous):
+                if ref.get("value") in self.recreated:
+                    ref["value"] = self.recreated[ref["value"]]
             self.create(item, previous)
+            with self._lock:
+                self.recreated[fid] = item.data["id"]
             if previous.get("publishedVersion") is not None:
                 self.client.deploy_flow(item.data["id"])
+            if previous.get("enabled") is False:
+                self.client.set_enabled(item.data["id"], False)
             return
         # Restore what is live, not only the draft: when this run deployed (the published version moved), publish the
         # previous live content again, then put the previous draft back.
@@ -982,10 +1054,12 @@ def plan_present(client, sources, connection_map=None, allow_unmapped=False, sub
         raise FlowError("%d problem(s) found before writing anything:\n- %s" % (len(problems), "\n- ".join(problems)))
     stages, adapter.groups = flow_order(refs)
     adapter.flow_ids = {name: ids[0] for name, ids in index.items() if len(ids) == 1}
+    adapter.target_flows = target_flows
     items = []
     for source in sources:
         target_id = flow_id or adapter.flow_ids.get(source.name)
-        data = {"source_id": source.source_id, "id": target_id or None}   # no id: reported as null until created
+        data = {"source_id": source.source_id, "id": target_id or None,   # no id: reported as null until created
+                "calls": refs[source.name]}
         items.append(Item(source.name, name=source.name, desired=source.flat, stage=stages[source.name], data=data, source=source.path))
     adapter.items_by_name = {item.name: item for item in items}
     return adapter, items
@@ -1000,11 +1074,15 @@ def plan_absent(client, flow_id=None, name=None):
 def plan_present_flow(client, params, context):
     if params["flow_id"]:
         check_id(params["flow_id"], "flow_id")
+    options = plan_options(params)
+    if options["prune"] and (params["flow_id"] or not os.path.isdir(params["src"])):
+        raise FlowError("prune: src must be a directory (the whole desired set of flows) and flow_id must not be set; src is %s%s"
+                        % (params["src"], " and flow_id is %s" % params["flow_id"] if params["flow_id"] else ""))
     adapter, items = plan_present(
         client, load_sources(params["src"], params.get("values")), connection_map=params["connection_map"], allow_unmapped=params["allow_unmapped_connections"],
         substitutions=params["substitutions"], flow_id=params["flow_id"], ignore_layout=params["ignore_layout"],
         deploy=params["deploy"], enabled=params["enabled"], warn=context.warn, check_mode=context.check_mode)
-    return Plan(adapter, items, "present")
+    return Plan(adapter, items, "present", expect=options["expect"], prune=options["prune"])
 
 
 def plan_absent_flow(client, params, context):  # pylint: disable=unused-argument

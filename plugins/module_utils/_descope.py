@@ -40,7 +40,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
 )
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
-from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._options import env, plan_options
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import make_portable, portable_values
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import resolve as resolve_placeholders
 from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
@@ -588,6 +588,21 @@ class DescopeFlowAdapter(_DescopeAdapter):
         self.presence.wrote(item.key)
         self.client.delete_flows([item.key])
 
+    def targets(self):
+        """Every flow of the project, as items for prune; the built-in flows (``BUILTIN_FLOWS``, which Descope does not
+        let anyone delete) are kept. The list call is the one ``FlowPresence`` would make."""
+        listed = self.client.list_flows()
+        with self.presence._lock:  # pylint: disable=protected-access
+            if self.presence._listed is None:  # pylint: disable=protected-access
+                self.presence._listed = set(str(f.get("id")) for f in listed if f.get("id") is not None)  # pylint: disable=protected-access
+        out = []
+        for flow in listed:
+            if flow.get("id") is None:
+                continue
+            fid = str(flow["id"])
+            out.append(Item(fid, name=flow.get("name") or None, data={"keep": "a built-in flow"} if fid in BUILTIN_FLOWS else {}))
+        return out
+
     def result_fields(self, item, current):
         name = None
         for doc in (current, item.desired):
@@ -663,8 +678,12 @@ def plan_present_flow(client, params, context):  # pylint: disable=unused-argume
     ids = params["flow_id"] or []
     if len(ids) > 1:
         raise FlowError("state=present takes one flow_id (the id to import the flow as), got %d" % len(ids))
+    options = plan_options(params)
+    if options["prune"] and not (params["src"] and os.path.isdir(params["src"])):
+        raise FlowError("prune: src must be a directory (the whole desired set of flows), got %s"
+                        % (params["src"] if params["src"] else "an inline flow"))
     items = flow_items(desired_flows(params["src"], params["flow"], ids[0] if ids else None, params.get("values")))
-    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), items, "present")
+    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), items, "present", expect=options["expect"], prune=options["prune"])
 
 
 def plan_absent_flow(client, params, context):  # pylint: disable=unused-argument

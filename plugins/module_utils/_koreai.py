@@ -77,7 +77,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents im
     strip_secure_values,
 )
 from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
-from ansible_collections.flowops.flows.plugins.module_utils._options import env
+from ansible_collections.flowops.flows.plugins.module_utils._options import env, plan_options
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import portable_values
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, LostAnswer, Plan
 
@@ -638,7 +638,7 @@ def plan_present_workflow(client, params, context):
     if params["workflow_id"]:
         data["id"] = params["workflow_id"]
     item = Item(params["workflow_id"] or params["name"], name=params["name"], desired=desired, source=params["src"], data=data)
-    return Plan(adapter, [item], "present", result=_workflow_result)
+    return Plan(adapter, [item], "present", result=_workflow_result, expect=plan_options(params)["expect"])
 
 
 def plan_export_workflow(client, params, context):

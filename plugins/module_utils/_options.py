@@ -15,6 +15,7 @@ import copy
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.flowops.flows.plugins.module_utils._http import RateLimiter
+from ansible_collections.flowops.flows.plugins.module_utils._sync import FlowError
 
 # The options documented in the flowops.flows.common doc fragment.
 COMMON_ARGSPEC = {
@@ -72,3 +73,33 @@ def engine_options(params, check_mode=False, diff_mode=False):
         "parallel": params["parallel"],
         "backup_dir": params.get("backup_dir"),
     }
+
+
+# The plan options (documented in the flowops.flows.plan doc fragment): O(expect) on every module that writes flows,
+# O(prune) on those whose provider can delete a flow.
+EXPECT_ARGSPEC = {
+    "expect": {"type": "list", "elements": "dict"},
+}
+PRUNE_ARGSPEC = {
+    "prune": {"type": "bool", "default": False},
+}
+PLAN_ACTIONS = ("created", "updated", "unchanged", "deleted", "absent")
+
+
+def plan_options(params):
+    """``{"expect": entries or None, "prune": bool}`` from the module parameters; raises ``FlowError`` naming the
+    bad entry of ``expect`` (each is a plan entry: ``id`` or ``name``, ``action``, ``fingerprint``, ``current_fingerprint``)."""
+    expect = params.get("expect")
+    if expect is not None:
+        for index, entry in enumerate(expect):
+            where = "expect[%d]" % index
+            if not any(isinstance(entry.get(key), str) and entry.get(key) for key in ("id", "name")):
+                raise FlowError("%s: needs id or name (a non-empty string), got %s" % (where, sorted(entry)))
+            if entry.get("action") not in PLAN_ACTIONS:
+                raise FlowError("%s (%s): action must be one of %s, got %r"
+                                % (where, entry.get("name") or entry.get("id"), ", ".join(PLAN_ACTIONS), entry.get("action")))
+            for key in ("fingerprint", "current_fingerprint"):
+                if entry.get(key) is not None and not isinstance(entry.get(key), str):
+                    raise FlowError("%s (%s): %s must be a string or null, got %r"
+                                    % (where, entry.get("name") or entry.get("id"), key, entry.get(key)))
+    return {"expect": expect, "prune": bool(params.get("prune"))}

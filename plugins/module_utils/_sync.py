@@ -47,6 +47,18 @@ Adapter interface (duck-typed; see ``Adapter`` for the defaults):
     File name (one path component) for the backup of this item.
 ``backup_document(item, current)``
     What the backup file holds (default: ``current``); an adapter leaves secret values out here.
+``survey(item)``
+    Before any write of the run: ``(desired, current)``, the desired raw document as the plan fingerprints it and
+    the target's current document (default: ``prepare`` then ``read``). It must not write: an adapter whose
+    ``prepare`` writes (DaVinci creates empty flows to break a reference cycle) overrides it.
+``fingerprint_form(doc, item)``
+    The form whose fingerprint a plan records (default: ``normalise``). It must not depend on ids that only
+    exist after this run's writes (DaVinci: subflow references become ``@flow:<name>``).
+``targets()``
+    For ``prune``: an ``Item`` for every flow of the target (``data["keep"]`` set to a reason for one that must
+    never be deleted: a built-in flow, a flow a desired flow uses). Default: prune is not supported.
+``reuse_read`` (bool attribute, default True)
+    Whether the engine may use the survey's read instead of reading again before the first write of the run.
 ``verify`` (bool attribute, default True)
     Whether the engine re-reads and compares after each write; an adapter that verifies inside its
     own ``create``/``update`` (after an asynchronous import and deploy) sets it to False.
@@ -99,7 +111,7 @@ class SyncError(FlowError):
         self.report = report
 
 
-class Item:  # pylint: disable=too-few-public-methods
+class Item:  # pylint: disable=too-few-public-methods,too-many-instance-attributes
     """One flow (or workflow, or theme) to reconcile or export."""
 
     def __init__(self, key, name=None, desired=None, stage=0, data=None, source=None):
@@ -112,6 +124,7 @@ class Item:  # pylint: disable=too-few-public-methods
         self.written = False      # set by an adapter whose update changed the target before it failed
         self.backup_file = None   # the pre-write backup of this item in this run (engine)
         self.may_have_changed = False   # a write of this item may have landed (engine): reported changed=true
+        self.survey = None        # before any write of the run (engine): fingerprints, predicted action, current document
 
     def label(self):
         """Human label for messages: ``'name' (key)``."""
@@ -137,12 +150,14 @@ class Plan:  # pylint: disable=too-few-public-methods
     returns extra top-level result fields (and ``msg``) for the module's exit.
     """
 
-    def __init__(self, adapter, items, state, files_for=None, result=None):
+    def __init__(self, adapter, items, state, files_for=None, result=None, expect=None, prune=False):
         self.adapter = adapter
         self.items = list(items)
         self.state = state
         self.files_for = files_for
         self.result = result
+        self.expect = expect      # plan entries the run must match exactly (Engine.apply), or None
+        self.prune = prune        # delete the target's flows that are not in items (Engine.apply)
 
     def exit_fields(self, report, context):
         return dict(self.result(report, context)) if self.result is not None else {}
@@ -153,9 +168,20 @@ class Adapter:
 
     provider = "provider"
     verify = True
+    reuse_read = True
 
     def read(self, item):
         raise NotImplementedError
+
+    def survey(self, item):
+        desired = self.prepare(item) if item.desired is not None else None
+        return desired, self.read(item)
+
+    def fingerprint_form(self, doc, item):
+        return self.normalise(doc, item)
+
+    def targets(self):
+        raise FlowError("%s: prune is not supported" % self.provider)
 
     def prepare(self, item):
         return item.desired
@@ -235,6 +261,7 @@ class Engine:
         self.verify = verify and getattr(adapter, "verify", True)
         self._lock = threading.Lock()
         self._written = []   # (item, previous raw document or None) in write order
+        self._reuse = False  # whether the current stage may use the survey's reads (nothing written yet)
 
     # ------------------------------------------------------------------ helpers
     def _map(self, func, items):
@@ -319,14 +346,28 @@ class Engine:
         return landed
 
     # ------------------------------------------------------------------ present / absent
+    def _read(self, item):
+        """The target's document: the survey's read while nothing of this run was written, else a new read."""
+        survey = item.survey
+        current = survey.pop("current", None) if survey is not None else None
+        if survey is not None and self._reuse and getattr(self.adapter, "reuse_read", True):
+            return current
+        return self.adapter.read(item)
+
+    def _fingerprints(self, item, result):
+        survey = item.survey or {}
+        result["fingerprint"] = survey.get("fingerprint")
+        result["current_fingerprint"] = survey.get("current_fingerprint")
+
     def _present_one(self, item):
         adapter = self.adapter
         try:
             desired = adapter.prepare(item)
-            current = adapter.read(item)
+            current = self._read(item)
             want = adapter.normalise(desired, item)
             have = adapter.normalise(current, item) if current is not None else None
-            result = {"id": item.data.get("id", item.key), "name": item.name, "fingerprint": fingerprint(want), "backup_file": None}
+            result = {"id": item.data.get("id", item.key), "name": item.name, "backup_file": None}
+            self._fingerprints(item, result)
             diff = None
             if have == want:
                 result["action"] = "unchanged"
@@ -355,7 +396,7 @@ class Engine:
                     if got != want:
                         raise VerifyError(
                             "%s flow %s: the target does not hold the desired document after the write (fingerprint %s, expected %s)"
-                            % (adapter.provider, item.label(), fingerprint(got) if got is not None else "absent", result["fingerprint"])
+                            % (adapter.provider, item.label(), fingerprint(got) if got is not None else "absent", fingerprint(want))
                         )
             finalised, extra = adapter.finalise(item, current, self.check_mode)
             result.update(adapter.result_fields(item, current))
@@ -369,15 +410,19 @@ class Engine:
     def _absent_one(self, item):
         adapter = self.adapter
         try:
-            current = adapter.read(item)
-            result = {"id": item.data.get("id", item.key), "name": item.name, "backup_file": None, "fingerprint": None}
+            current = self._read(item)
+            result = {"id": item.data.get("id", item.key), "name": item.name, "backup_file": None, "fingerprint": None,
+                      "current_fingerprint": None}
             diff = None
             if current is None:
                 result["action"] = "absent"
                 result["changed"] = False
                 return result, None
             have = adapter.normalise(current, item)
-            result["fingerprint"] = fingerprint(have)
+            if item.survey is not None:   # a flow pruned from the target: the plan's fingerprints (nothing desired)
+                result["current_fingerprint"] = item.survey["current_fingerprint"]
+            else:
+                result["fingerprint"] = result["current_fingerprint"] = fingerprint(adapter.fingerprint_form(current, item))
             result["action"] = "deleted"
             result["changed"] = True
             result["changes"] = self._changes(have, None)
@@ -399,29 +444,160 @@ class Engine:
         except Exception as exc:  # pylint: disable=broad-exception-caught
             return self._failed(item, exc), None
 
-    def apply(self, items, state="present"):
-        """Reconcile ``items`` to ``state`` (``present`` or ``absent``). Returns the report; raises SyncError on failure."""
+    def _survey_one(self, item):
+        """Read and decide one item before any write of the run: what the plan records and ``expect`` checks."""
+        adapter = self.adapter
+        try:
+            desired, current = adapter.survey(item)
+            want = adapter.fingerprint_form(desired, item) if desired is not None else None
+            have = adapter.fingerprint_form(current, item) if current is not None else None
+            if desired is None:
+                action = "deleted" if current is not None else "absent"
+            else:
+                action = "created" if current is None else ("unchanged" if want == have else "updated")
+            item.survey = {"fingerprint": fingerprint(want) if want is not None else None,
+                           "current_fingerprint": fingerprint(have) if have is not None else None,
+                           "action": action, "current": current}
+            return None
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            return self._failed(item, exc)
+
+    def _prune_items(self, items):
+        """The target's flows that are not in ``items`` and may be deleted (never one the adapter says to keep)."""
+        wanted = {item.key for item in items}
+        return [target for target in self.adapter.targets() if target.key not in wanted and not target.data.get("keep")]
+
+    @staticmethod
+    def _identities(entry):
+        return {str(x) for x in (entry.get("id"), entry.get("name")) if x not in (None, "")}
+
+    def _expect_problems(self, items, pruned, expect):
+        """What differs between the plan entries ``expect`` and this run, as ``{item or entry key: reason}``."""
+        entries = [e for e in expect or [] if isinstance(e, dict)]
+        used = set()
+        problems = []
+
+        def entry_for(item):
+            keys = {str(x) for x in (item.key, item.data.get("id")) if x not in (None, "")}
+            for index, entry in enumerate(entries):
+                if index not in used and keys & self._identities(entry):
+                    used.add(index)
+                    return entry
+            return None
+
+        for item in list(items) + list(pruned):
+            survey = item.survey
+            entry = entry_for(item)
+            if entry is None:
+                if survey["action"] != "unchanged":
+                    problems.append((item, "would be %s, but the plan does not list it" % survey["action"]))
+                continue
+            planned = entry.get("action")
+            if planned == "deleted" and survey["action"] != "deleted":
+                problems.append((item, "the plan deletes it, but it is %s" % (
+                    "in the input" if item.desired is not None else "not deleted by this run (prune is off)")))
+                continue
+            if survey["action"] == "deleted" and planned != "deleted":
+                problems.append((item, "would be deleted (prune), but the plan says %s" % planned))
+                continue
+            if item.desired is not None and entry.get("fingerprint") != survey["fingerprint"]:
+                problems.append((item, "the input changed since the plan (fingerprint %s, the plan has %s)"
+                                 % (survey["fingerprint"], entry.get("fingerprint"))))
+            if entry.get("current_fingerprint") != survey["current_fingerprint"]:
+                problems.append((item, "the target changed since the plan (its fingerprint is %s, the plan has %s)"
+                                 % (survey["current_fingerprint"] or "absent", entry.get("current_fingerprint") or "absent")))
+        for index, entry in enumerate(entries):
+            if index in used:
+                continue
+            if entry.get("action") == "deleted":
+                problems.append((entry, "the plan deletes it, but it is no longer in the target or prune is off"))
+            elif entry.get("action") not in (None, "unchanged", "absent"):
+                problems.append((entry, "the plan says %s, but it is not in the input" % entry.get("action")))
+        return problems
+
+    def _refuse(self, items, problems, failures=None):
+        """Fail before any write: each problem names its flow; every item is reported skipped."""
+        reasons = {}
+        for subject, reason in problems:
+            reasons.setdefault(id(subject), []).append(reason)
+        flows = []
+        for item in items:
+            if id(item) in (failures or {}):
+                flows.append(failures[id(item)])
+                continue
+            result = {"id": item.data.get("id", item.key), "name": item.name, "action": "skipped", "changed": False}
+            self._fingerprints(item, result)
+            if id(item) in reasons:
+                result["action"] = "failed"
+                result["error"] = "; ".join(reasons[id(item)])
+            flows.append(result)
+        for subject, reason in problems:
+            if isinstance(subject, dict):
+                flows.append({"id": subject.get("id"), "name": subject.get("name"), "action": "failed", "changed": False, "error": reason})
+        return flows
+
+    def _label(self, subject):
+        if isinstance(subject, Item):
+            return "%s flow %s" % (self.adapter.provider, subject.label())
+        name, key = subject.get("name"), subject.get("id")
+        return "%s flow '%s'%s" % (self.adapter.provider, name or key, " (%s)" % key if name and key and name != key else "")
+
+    def _preflight(self, items, expect, prune):
+        """Survey every item (and the flows prune would delete) before the first write of the first stage.
+        Returns the items to delete; raises ``SyncError`` (nothing written) when a read fails or ``expect`` differs."""
+        pruned = self._prune_items(items) if prune else []
+        everything = list(items) + pruned
+        failures = {id(item): failure for item, failure in zip(everything, self._map(self._survey_one, everything)) if failure is not None}
+        if failures:
+            flows = self._refuse(everything, [], failures)
+            raise SyncError("; ".join("%s flow '%s': %s" % (self.adapter.provider, r.get("name") or r.get("id"), r.get("error"))
+                                      for r in flows if r.get("action") == "failed") + ". Nothing was written.",
+                            {"changed": False, "flows": flows, "diff": [], "rolled_back": []})
+        if expect is not None:
+            problems = self._expect_problems(items, pruned, expect)
+            if problems:
+                flows = self._refuse(everything, problems)
+                raise SyncError("the run does not match the plan, nothing was written: %s"
+                                % "; ".join("%s: %s" % (self._label(subject), reason) for subject, reason in problems),
+                                {"changed": False, "flows": flows, "diff": [], "rolled_back": []})
+        return pruned
+
+    def apply(self, items, state="present", expect=None, prune=False):
+        """Reconcile ``items`` to ``state`` (``present`` or ``absent``). Returns the report; raises SyncError on failure.
+
+        State ``present`` first surveys every item (and with ``prune`` every flow of the target that is not in
+        ``items``) before anything is written: the fingerprints of the result, and ``expect`` (the entries of a
+        plan) is checked then, refusing with nothing written. Pruned flows are deleted after every stage succeeded.
+        """
+        items = list(items)
+        pruned = []
+        if state == "present":
+            pruned = self._preflight(items, expect, prune)
         one = self._present_one if state == "present" else self._absent_one
         stages = sorted({item.stage for item in items})
         if state == "absent":
             stages.reverse()     # parents before the subflows they use
+        batches = [(one, [item for item in items if item.stage == stage]) for stage in stages]
+        # prune after the writes (callers no longer use what is deleted), parents before the subflows they use
+        batches += [(self._absent_one, [item for item in pruned if item.stage == stage])
+                    for stage in sorted({item.stage for item in pruned}, reverse=True)]
         results = {}
         diffs = []
         failed = []
-        for stage in stages:
-            batch = [item for item in items if item.stage == stage]
+        for run_one, batch in batches:
             if failed:
                 for item in batch:
                     results[id(item)] = {"id": item.data.get("id", item.key), "name": item.name, "action": "skipped", "changed": False,
                                          "error": "not attempted: an earlier flow failed"}
                 continue
-            for item, (result, diff) in zip(batch, self._map(one, batch)):
+            self._reuse = self.check_mode or not self._written   # nothing of this run written yet: the survey's read holds
+            for item, (result, diff) in zip(batch, self._map(run_one, batch)):
                 results[id(item)] = result
                 if diff is not None:
                     diffs.append(diff)
                 if result["action"] == "failed":
                     failed.append(item)
-        report = self._report([results[id(item)] for item in items], diffs)
+        report = self._report([results[id(item)] for item in items + pruned], diffs)
         if failed:
             report["rolled_back"] = self._rollback(report) if (self.rollback and not self.check_mode) else []
             report["changed"] = any(r.get("changed") for r in report["flows"])
@@ -480,7 +656,7 @@ class Engine:
         """Run a ``Plan``: ``exported`` -> ``export``, ``present``/``absent`` -> ``apply``."""
         if plan.state == "exported":
             return self.export(plan.items, plan.files_for)
-        return self.apply(plan.items, plan.state)
+        return self.apply(plan.items, plan.state, expect=plan.expect, prune=plan.prune)
 
     # ------------------------------------------------------------------ export
     def export(self, items, files_for):

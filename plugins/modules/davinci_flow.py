@@ -24,6 +24,8 @@ extends_documentation_fragment:
   - flowops.flows.placeholders
   - flowops.flows.common
   - flowops.flows.common.attributes
+  - flowops.flows.plan
+  - flowops.flows.plan.prune
 options:
   state:
     description:
@@ -182,6 +184,13 @@ EXAMPLES = r"""
     name: Old registration flow
     state: absent
   delegate_to: localhost
+
+- name: Apply the entries of a reviewed plan file (written by the flowops.flows.flow_plan filter), deleting the other flows
+  flowops.flows.davinci_flow:
+    src: flows/davinci
+    prune: true
+    expect: "{{ (lookup('ansible.builtin.file', 'plan.json') | from_json).hosts[inventory_hostname].flows }}"
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -200,7 +209,8 @@ flows:
       type: str
       sample: PingOne Sign On
     action:
-      description: What happened (or would happen in check mode).
+      description:
+        - What happened (or would happen in check mode). With O(state=present), C(deleted) is a flow O(prune) deletes.
       type: str
       sample: updated
       choices: [created, updated, unchanged, enabled, disabled, deployed, deleted, absent, exported, failed, skipped]
@@ -227,9 +237,18 @@ flows:
       description: Whether the flow is enabled.
       type: bool
     fingerprint:
-      description: SHA-256 of the normalised (compared) flow document.
+      description:
+        - SHA-256 of the normalised (compared) desired flow document, as a plan records it (O(expect)), read before any
+          write of the task, with every subflow reference written as C(@flow:<name>), so check mode and the real run
+          give the same value.
+        - With O(state=absent), of the flow's current document.
       type: str
       sample: sha256:0f3c...
+    current_fingerprint:
+      description:
+        - The same fingerprint of the target's document before the task; V(null) when the flow did not exist.
+      type: str
+      sample: sha256:9a1b...
     changes:
       description:
         - What differs, as short sentences a person understands (the task, screen, node or variable and the field),
@@ -281,6 +300,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._davinci import (
     plan_present_flow,
 )
 from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
+from ansible_collections.flowops.flows.plugins.module_utils._options import EXPECT_ARGSPEC, PRUNE_ARGSPEC
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "default": "present", "choices": ["present", "absent", "exported"]},
@@ -300,6 +320,9 @@ ARGUMENT_SPEC = {
     "values": {"type": "dict", "default": {}},
     "portable": {"type": "bool", "default": False},
 }
+
+ARGUMENT_SPEC.update(EXPECT_ARGSPEC)
+ARGUMENT_SPEC.update(PRUNE_ARGSPEC)
 
 
 def main():

@@ -27,6 +27,8 @@ extends_documentation_fragment:
   - flowops.flows.placeholders
   - flowops.flows.common
   - flowops.flows.common.attributes
+  - flowops.flows.plan
+  - flowops.flows.plan.prune
 options:
   state:
     description:
@@ -158,6 +160,25 @@ EXAMPLES = r"""
     state: absent
     flow_id: [old-sign-in, experiment-1]
   delegate_to: localhost
+
+- name: Plan (check mode) making the project hold exactly the flows of the folder, deleting the others
+  flowops.flows.descope_flow:
+    project_id: "{{ descope_project_id }}"
+    management_key: "{{ descope_management_key }}"
+    src: "{{ playbook_dir }}/flows/descope"
+    prune: true
+  check_mode: true
+  register: planned
+  delegate_to: localhost
+
+- name: Apply exactly that plan (nothing is written when the folder or the project changed since)
+  flowops.flows.descope_flow:
+    project_id: "{{ descope_project_id }}"
+    management_key: "{{ descope_management_key }}"
+    src: "{{ playbook_dir }}/flows/descope"
+    prune: true
+    expect: "{{ planned.flows }}"
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -183,14 +204,22 @@ flows:
     action:
       description:
         - What happened (or would happen in check mode).
-        - C(created), C(updated) or C(unchanged) for O(state=present); C(deleted) or C(absent) for O(state=absent);
+        - C(created), C(updated) or C(unchanged) for O(state=present), and C(deleted) for a flow O(prune) deletes;
+          C(deleted) or C(absent) for O(state=absent);
           C(exported) or C(unchanged) for O(state=exported); C(failed) or C(skipped) when the task failed.
       type: str
       sample: updated
     fingerprint:
-      description: C(sha256:) of the normalised document (the desired one for O(state=present)); C(null) for an absent flow.
+      description:
+        - C(sha256:) of the normalised document (the desired one for O(state=present), as a plan records it, see O(expect));
+          C(null) for an absent flow and for a flow that O(prune) deletes.
       type: str
       sample: sha256:0f1e2d...
+    current_fingerprint:
+      description:
+        - C(sha256:) of the normalised document of the flow in the target before the task; C(null) when it did not exist.
+      type: str
+      sample: sha256:9a8b7c...
     changes:
       description:
         - What differs, as short sentences a person understands (the task, screen, node or variable and the field),
@@ -236,6 +265,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._descope import (
     plan_present_flow,
 )
 from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
+from ansible_collections.flowops.flows.plugins.module_utils._options import EXPECT_ARGSPEC, PRUNE_ARGSPEC
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "choices": ["present", "exported", "absent"], "default": "present"},
@@ -247,6 +277,9 @@ ARGUMENT_SPEC = {
     "values": {"type": "dict", "default": {}},
     "portable": {"type": "bool", "default": False},
 }
+
+ARGUMENT_SPEC.update(EXPECT_ARGSPEC)
+ARGUMENT_SPEC.update(PRUNE_ARGSPEC)
 
 
 def main():

@@ -117,6 +117,7 @@ extends_documentation_fragment:
   - flowops.flows.placeholders
   - flowops.flows.common
   - flowops.flows.common.attributes
+  - flowops.flows.plan
 notes:
   - Exported files and backups leave out the values of environment variables marked secure, unless
     O(include_secure_values=true). Values of variables that are not marked secure are written in clear text, so credentials
@@ -230,6 +231,12 @@ flows:
       description: C(sha256:) of the canonical normalised package (desired package for V(present), exported one for V(exported)).
       type: str
       returned: success
+    current_fingerprint:
+      description:
+        - With O(state=present), C(sha256:) of the normalised package of the target workflow before the task (what a plan
+          records for O(expect)); V(null) when the workflow is imported as a new one.
+      type: str
+      returned: success
     changes:
       description:
         - What differs, as short sentences a person understands (the task, screen, node or variable and the field),
@@ -282,6 +289,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._koreai import (
     plan_present_workflow,
 )
 from ansible_collections.flowops.flows.plugins.module_utils._module import run_module
+from ansible_collections.flowops.flows.plugins.module_utils._options import EXPECT_ARGSPEC
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "default": "present", "choices": ["present", "exported"]},
@@ -297,6 +305,8 @@ ARGUMENT_SPEC = {
     "values": {"type": "dict", "default": {}},
     "portable": {"type": "bool", "default": False},
 }
+
+ARGUMENT_SPEC.update(EXPECT_ARGSPEC)
 
 
 def main():

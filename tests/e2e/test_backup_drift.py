@@ -137,3 +137,26 @@ def test_drift_against_a_backup_tree_names_what_changed_since(emulator, inventor
     assert [f["id"] for f in descope["flows"] if f["action"] != "unchanged"] == ["sign-in-oauth"]
     assert changes_of(descope) == ["metadata: description changed from 'hotfix made in prod' to 'previous release'"]
     assert writes(emulator) == 0
+
+
+def test_drift_between_environments_with_a_one_flow_descope_selection(emulator, inventory, play, tmp_path):
+    """One selected Descope flow is exported into the staging folder (not into a file named after it) and compared."""
+    extra = {"from": "dev", "to": "prod", "drift_selection": ["sign-in-oauth"]}
+    drifted = play("drift", inventory, extra, limit="portal_descope_prod,portal_descope_dev")
+    assert drifted.rc == 0, drifted.text()
+    report = drift_reports(tmp_path)["portal_descope_prod"]
+    assert not report["in_sync"]
+    assert [(f["id"], f["action"]) for f in report["flows"]] == [("sign-in-oauth", "updated")]
+    assert "task 1 'Sign Up or In / OAuth' (oauth-start): arguments.defaultProvider.value changed from 'google' to 'apple'" in changes_of(report)
+    assert writes(emulator) == 0
+
+    promoted = play("promote", inventory, {"from": "dev", "to": "prod", "promote_selection": ["sign-in-oauth"]},
+                    limit="portal_descope_prod,portal_descope_dev")
+    assert promoted.rc == 0, promoted.text()
+    emulator.clear_requests()
+    in_sync = play("drift", inventory, extra, limit="portal_descope_prod,portal_descope_dev")
+    assert in_sync.rc == 0, in_sync.text()
+    report = drift_reports(tmp_path)["portal_descope_prod"]
+    assert report["in_sync"], changes_of(report)
+    assert [(f["id"], f["action"]) for f in report["flows"]] == [("sign-in-oauth", "unchanged")]
+    assert writes(emulator) == 0

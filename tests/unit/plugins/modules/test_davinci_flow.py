@@ -222,7 +222,8 @@ def test_update_keeps_id_and_layout_option(fake, capfd, tmp_path):
     _rc, result, _unused = run_flow(capfd, {"src": src, "ignore_layout": True})
     assert not result["changed"] and fake.writes == []
     _rc, result, _unused = run_flow(capfd, {"src": src})
-    assert result["flows"][0]["action"] == "updated" and result["flows"][0]["id"] == parent_id
+    assert result["flows"][0]["action"] == "updated", result["msg"]
+    assert result["flows"][0]["id"] == parent_id
     assert fake.writes == [("replace", parent_id), ("deploy", parent_id)]
     assert fake.flows[parent_id]["currentVersion"] == 2
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# make demo: a dev -> prod promotion of six emulated environments (Descope, PingOne DaVinci, Kore.ai; two projects).
-# drift -> promote --check --diff -> promote -> promote again -> the report. Everything runs against the bundled
-# emulator on a free loopback port; nothing leaves this machine.
+# make demo: flows as code from git on six emulated environments (Descope, PingOne DaVinci, Kore.ai; two projects):
+# backup dev as a portable tree -> commit it -> plan (apply --check --diff, plan file + Markdown for the pull request)
+# -> apply the plan to prod -> apply again (zero writes) -> the report. Everything runs against the bundled emulator on
+# a free loopback port; nothing leaves this machine.
 # It needs only what tests/requirements-demo.txt lists (ansible-core, requests, pydantic, the emulator's server), in
 # its own venv (.venv-demo, made on the first run), not the development toolchain; each step says how long it took.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv="$root/.venv-demo"
+venv="${FLOWOPS_DEMO_VENV:-$root/.venv-demo}"  # FLOWOPS_DEMO_VENV: reuse a venv that has tests/requirements-demo.txt
 py="$venv/bin/python"
 work="$root/.build/demo"
 collections="$work/collections"
@@ -68,7 +69,7 @@ PY
 play() {  # run a playbook, show its recap and how long it took
   local log="$1" t; shift
   t=$(now)
-  ansible-playbook -i "$root/examples/inventory.yml" "$@" > "$log" 2>&1 || { cat "$log"; exit 1; }
+  ansible-playbook -i "$root/examples/inventory.yml" -e flow_files_root="$work" "$@" > "$log" 2>&1 || { cat "$log"; exit 1; }
   sed -n '/^PLAY RECAP/,$p' "$log" | grep -v '^$'
   printf '   ansible-playbook: %s lines of output (in %s)' "$(wc -l < "$log")" "$log"; took "$t"
 }
@@ -78,31 +79,45 @@ nth_newest() { printf '%s\n' reports/*-"$1"-"$2".md | sort | tail -n "$3" | head
 echo "Emulator at $FLOWOPS_EMULATOR_URL; inventory: examples/inventory.yml; work dir: $work"
 writes >/dev/null
 
-step "1/5 drift: what differs between dev and prod (a read-only report)"
+step "1/6 backup: dev as a portable tree (dev's flow_values become placeholders), committed to git"
+play backup.log flowops.flows.backup -l dev -e backup_dir="$work/flows" -e backup_portable=true -e backup_include_theme=false
+git -C "$work/flows" init -q
+git -C "$work/flows" -c user.name=demo -c user.email=demo@localhost add -A
+git -C "$work/flows" -c user.name=demo -c user.email=demo@localhost commit -q -m "flows of dev"
+git -C "$work/flows" log --stat --format='   commit %h %s' | sed 's/^ / /'
+echo "   a placeholder in the tree:"; grep -rho 'https://##[A-Z_]*##[^"]*' "$work/flows" | sort -u | sed 's/^/     /'
+writes
+
+step "2/6 plan: apply the tree to prod in check mode (--check --diff): the plan file and its Markdown for the pull request, zero writes"
+play plan.log flowops.flows.apply -e tree="$work/flows" -e to=prod -e plan_out="$work/plan.json" --check --diff
+if [ -f "$work/plan.md" ]; then
+  sed 's/^/   /' "$work/plan.md" | head -n 40
+else
+  # >>> the plan file (plan_out) is written by the roles' plan step; until it is there, the --check --diff above is the plan
+  echo "   (no plan file: see plan.log for the --check --diff)"
+fi
+writes
+
+step "3/6 apply the plan to prod: backup, import what differs with prod's own values, deploy, verify"
+# With a staging stage (flow_stages: [dev, staging, prod]) this is -e to=staging first; prod then checks staging holds the same.
+if [ -f "$work/plan.json" ]; then
+  play apply.log flowops.flows.apply -e tree="$work/flows" -e to=prod -e plan="$work/plan.json"
+else
+  play apply.log flowops.flows.apply -e tree="$work/flows" -e to=prod
+fi
+writes
+
+step "4/6 apply again: nothing left to do (changed=0, zero writes)"
+play again.log flowops.flows.apply -e tree="$work/flows" -e to=prod
+writes
+
+step "5/6 drift: prod now matches dev (a read-only report)"
 play drift.log flowops.flows.drift -e from=dev -e to=prod
-for host in portal_descope_prod portal_davinci_prod assist_koreai_prod; do echo; cat "$(nth_newest "$host" drift 1)"; done
 writes
 
-step "2/5 promote --check --diff: the plan, and zero writes"
-play check.log flowops.flows.promote -e from=dev -e to=prod --check --diff
-echo "   the --diff of each flow that would be updated (new flows: whole documents, in check.log):"
-# A diff block starts at its '--- before:' header; print those whose first hunk does not start at line 0.
-awk '/^--- before:/ {hdr=$0; getline plus; getline hunk; show = (hunk !~ /^@@ -0,0 /); if (show) print hdr "\n" plus "\n" hunk; next}
-     /^(TASK|PLAY|ok:|changed:|skipping:)/ {show=0}
-     show && /^[-+@ ]/ {print}' check.log | sed 's/^/   /'
-writes
-
-step "3/5 promote: backup, import what differs, deploy, verify"
-play promote.log flowops.flows.promote -e from=dev -e to=prod
-writes
-
-step "4/5 promote again: nothing left to do (changed=0, zero writes)"
-play again.log flowops.flows.promote -e from=dev -e to=prod
-writes
-
-step "5/5 the promotion reports of step 3"
+step "6/6 the apply reports of step 3"
 for host in portal_descope_prod portal_davinci_prod assist_koreai_prod; do
-  echo; cat "$(nth_newest "$host" promote 2)"
+  echo; cat "$(nth_newest "$host" apply 2)"
 done
 echo
 echo "Reports, backups and logs are in $work"

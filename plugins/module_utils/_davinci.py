@@ -597,6 +597,7 @@ class FlowAdapter(Adapter):
         return found[0] if len(found) == 1 else None
 
     def create(self, item, desired):
+        item.data["document_written"] = True   # set before the call: an answer that was lost may still have landed
         try:
             created = self.client.create_flow(write_body(desired))
         except ApiError as exc:
@@ -620,6 +621,7 @@ class FlowAdapter(Adapter):
 
     def update(self, item, desired, current):
         fid = item.data["id"]
+        item.data["document_written"] = True   # set before the call: an answer that was lost may still have landed
         self.client.replace_flow(fid, write_body(desired, keep_settings_from=current))
         if item.data.get("placeholder"):
             item.data["placeholder_filled"] = True   # created empty first to break a subflow reference cycle
@@ -698,7 +700,17 @@ class FlowAdapter(Adapter):
             if not check_mode:
                 self.client.set_enabled(fid, self.enabled)
             extra["enabled"] = self.enabled
+        if changed and not self._document_changed(item, current):
+            # the document was not written: say what this run did instead of "unchanged" with changed=true
+            extra["action"] = ("enabled" if self.enabled else "disabled") if "enabled" in extra else "deployed"
         return changed, extra
+
+    def _document_changed(self, item, current):
+        """Whether this run wrote (or, in check mode, would write) the flow document itself."""
+        if item.data.get("document_written"):
+            return True
+        prepared = item.data.get("prepared")
+        return prepared is not None and self.normalise(current, item) != self.normalise(prepared, item)
 
     def mask(self, doc):
         return mask_flow(doc)

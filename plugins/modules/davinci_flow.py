@@ -117,6 +117,14 @@ notes:
     C(AUTHENTICATION) trigger get their input schema from the server, so it is not compared.
   - Variables listed in a flow document are created in the target when missing (with their value if the document has one);
     existing variables and their values are left alone. Manage values with M(flowops.flows.davinci_variable).
+  - "Per-environment values with O(values): placeholders anywhere in a flow's graph and settings are resolved and compared,
+    including the values of save-variable nodes (C(saveFlowVariables), C(saveVariables)). A placeholder in a flow variable's
+    value (C(variables[].fields.value)) sets the value the variable is created with, when the import creates it. The value
+    of a variable that exists is managed per environment by M(flowops.flows.davinci_variable), with
+    C(value: \"{{ flow_values.NAME }}\") from the same inventory dict (compared and updated on every run)."
+  - Secrets do not belong in O(values) (they are shown in diffs); keep them in variables of type C(secret)
+    (M(flowops.flows.davinci_variable), from a vault) and in the connections of the target environment, which the flow
+    references by name (C(@connection:)).
   - Subflow references are resolved by subflow name in the target; subflow version pins are kept as they are.
   - A flow used by an application flow policy cannot be deleted; remove it from the policy first.
 seealso:
@@ -148,6 +156,21 @@ EXAMPLES = r"""
     substitutions:
       https://login.dev.example.com: https://login.example.com
     backup_dir: backups
+  delegate_to: localhost
+
+- name: Apply a portable export (##LOGIN_HOST## and @@PROFILE_ATTRIBUTES@@ in the files) with this stage's values
+  flowops.flows.davinci_flow:
+    src: flows/davinci/
+    values: "{{ flow_values }}"   # e.g. {LOGIN_HOST: login.example.com, PROFILE_ATTRIBUTES: [email, name]}
+  delegate_to: localhost
+
+- name: Export dev as a portable file tree (dev's values become placeholders)
+  flowops.flows.davinci_flow:
+    state: exported
+    name: PingOne Sign On
+    dest: flows/davinci/
+    portable: true
+    values: "{{ flow_values }}"
   delegate_to: localhost
 
 - name: Import a legacy DaVinci export without deploying it
@@ -190,9 +213,13 @@ flows:
         - What happened (or would happen in check mode). With O(state=present), C(deleted) is a flow O(prune) deletes.
       type: str
       sample: updated
-      choices: [created, updated, unchanged, deleted, absent, exported, failed, skipped]
+      choices: [created, updated, unchanged, enabled, disabled, deployed, deleted, absent, exported, failed, skipped]
     changed:
-      description: Whether this flow was (or would be) written, deployed or enabled/disabled.
+      description:
+        - Whether this flow was (or would be) written, deployed or enabled/disabled.
+        - When the flow document was already as desired and only O(enabled) or the deploy changed the flow, C(action) says
+          which (C(enabled), C(disabled) or C(deployed)); a flow whose document is written says C(created) or C(updated),
+          with C(deployed) and C(enabled) as separate fields.
       type: bool
     version:
       description: The flow's current version in the target (the exported version for O(state=exported)).

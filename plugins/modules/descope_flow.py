@@ -82,6 +82,10 @@ options:
     elements: str
     default: [metadata.componentsVersion]
 notes:
+  - "Portable files (O(values)): connector ids in C(references.connectors), role ids in C(references.roles), URLs, client
+    ids and any other literal inside task arguments are plain JSON strings, so C(@@NAME@@) or C(##NAME##) in them is
+    resolved per stage. Secrets do not belong in O(values) (they are shown in diffs): a flow references a connector,
+    whose secrets are configured in the project (console or management API), never in the flow file."
   - Uses the v2 endpoints C(/v2/mgmt/flow/export) and C(/v2/mgmt/flow/import) (like the Descope Go SDK and CLI),
     plus C(/v1/mgmt/flow/list) and C(/v1/mgmt/flow/delete).
   - An HTTP 401 or 403 fails the task with one message naming the project; the key never appears in output.
@@ -128,6 +132,25 @@ EXAMPLES = r"""
     state: exported
     flow_id: all
     dest: "{{ playbook_dir }}/flows/descope"
+  delegate_to: localhost
+
+- name: Import a portable flow with this stage's connector id and URL (@@HTTP_CONNECTOR_ID@@, ##API_HOST## in the file)
+  flowops.flows.descope_flow:
+    project_id: "{{ descope_project_id }}"
+    management_key: "{{ descope_management_key }}"
+    src: "{{ playbook_dir }}/flows/descope/"
+    values: "{{ flow_values }}"   # e.g. {HTTP_CONNECTOR_ID: CI2abc..., API_HOST: api.staging.example.com}
+  delegate_to: localhost
+
+- name: Export every flow as portable files (this stage's values written back as placeholders)
+  flowops.flows.descope_flow:
+    project_id: "{{ descope_project_id }}"
+    management_key: "{{ descope_management_key }}"
+    state: exported
+    flow_id: all
+    dest: "{{ playbook_dir }}/flows/descope"
+    portable: true
+    values: "{{ flow_values }}"
   delegate_to: localhost
 
 - name: Delete two flows

@@ -56,6 +56,7 @@ options:
     default: [componentsVersion]
 notes:
   - Uses the v2 endpoints C(/v2/mgmt/theme/export) and C(/v2/mgmt/theme/import).
+  - A theme holds no secrets; O(values) sets per-stage colours, logos or texts (C(@@BRAND_COLORS@@) may be a whole object).
   - To remove a style, delete it in the Descope console; this module never deletes styles.
 seealso:
   - module: flowops.flows.descope_flow

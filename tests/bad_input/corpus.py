@@ -212,6 +212,36 @@ def module_cases(root):  # pylint: disable=too-many-locals,too-many-statements
     add("koreai-wrong-credentials", K, dict(wf, src=_koreai_dir(src, "k-ok2"), api_key="kg-wrong-key"), ["HTTP 401", "Invalid SDK credentials"])
     add("koreai-export-name-dotdot", K, {"state": "exported", "workflow_id": "../../a", "dest": os.path.join(out, "k-export")},
         ["workflow_id '\\.\\./\\.\\./a' is not a valid id: expected letters, digits"])
+
+    # ---- Placeholders (values, portable) -------------------------------------------------------------------------
+    portable = copy.deepcopy(flow)
+    portable["metadata"]["description"] = "calls https://##API_HOST##/v1"
+    portable.setdefault("references", {})["connectors"] = {"HTTP": "@@HTTP_CONNECTOR_ID@@"}
+    path = file("p-descope-unresolved.json", json.dumps(portable))
+    add("placeholder-descope-unresolved", D, {"src": path, "values": {"API_HOST": "api.staging.example"}},
+        [re.escape(path) + r": no value for placeholder @@HTTP_CONNECTOR_ID@@ at \$\.references\.connectors\.HTTP; names with values: API_HOST"])
+    add("placeholder-descope-none-given", D, {"src": path},
+        [re.escape(path) + r": no value for placeholders .*##API_HOST## at \$\.metadata\.description.*names with values: none \(set values\)"])
+    add("placeholder-descope-inline-not-text", D, {"src": path, "values": {"API_HOST": ["a", "b"], "HTTP_CONNECTOR_ID": "CI1"}},
+        [re.escape(path) + r": ##NAME## is replaced by text.*##API_HOST## at \$\.metadata\.description \(the value of API_HOST is a list\)"])
+    add("placeholder-descope-bad-name", D, {"src": path, "values": {"API-HOST": "x"}}, ["values: 'API-HOST' is not a placeholder name"])
+    add("placeholder-descope-inline-flow", D, {"flow": portable, "values": {"API_HOST": "x"}},
+        [r"flow \(inline\): no value for placeholder @@HTTP_CONNECTOR_ID@@ at \$\.references\.connectors\.HTTP"])
+    theme = {"styles": {"light": {"colors": {"primary": "@@PRIMARY@@"}}}}
+    path = file("p-theme.json", json.dumps(theme))
+    add("placeholder-theme-unresolved", T, {"src": path}, [re.escape(path) + r": no value for placeholder @@PRIMARY@@ at \$\.styles\.light\.colors\.primary"])
+    dv = copy.deepcopy(davinci)
+    dv["description"] = "##DV_DESCRIPTION##"
+    path = file("p-davinci.json", json.dumps(dv))
+    add("placeholder-davinci-unresolved", V, {"src": path, "values": {"OTHER": 1}},
+        [re.escape(path) + r": no value for placeholder ##DV_DESCRIPTION## at \$\.description; names with values: OTHER"])
+    add("placeholder-davinci-reserved-name", V, {"src": path, "values": {"SK": "x", "DV_DESCRIPTION": "d"}},
+        ["values: SK is not available as a placeholder name here"])
+    directory = _koreai_dir(src, "p-koreai", env_variables=json.dumps([{"key": "API_URL", "value": "@@ORDERS_API_URL@@", "isSecured": False}]))
+    add("placeholder-koreai-unresolved", K, dict(wf, src=directory, env_overrides={"API_URL": "https://set-but-too-late.example"}),
+        [re.escape(os.path.join(directory, "env_variables.json")) + r": no value for placeholder @@ORDERS_API_URL@@ at \$\[0\]\.value"])
+    bad_export = {"state": "exported", "flow_id": ["sign-in"], "dest": os.path.join(out, "p-export"), "portable": True, "values": {"1X": "y"}}
+    add("placeholder-export-portable-bad-name", D, bad_export, ["values: '1X' is not a placeholder name"])
     return cases
 
 

@@ -321,11 +321,19 @@ def test_enabled_managed_only_when_set(fake, capfd, tmp_path):
     src = write_src(tmp_path, api_export())
     run_flow(capfd, {"src": src})
     fake.writes.clear()
+    _rc, result, _unused = run_flow(capfd, {"src": src, "enabled": False}, check_mode=True)
+    assert result["changed"] and fake.writes == []
+    assert [f["action"] for f in result["flows"]] == ["disabled"] * 3 and result["msg"] == "check mode: 3 disabled"
     _rc, result, _unused = run_flow(capfd, {"src": src, "enabled": False})
     assert result["changed"] and [w[0] for w in fake.writes] == ["enable"] * 3
+    assert [f["action"] for f in result["flows"]] == ["disabled"] * 3 and result["msg"] == "3 disabled"
+    assert all(f["changed"] and f["enabled"] is False for f in result["flows"])
+    fake.writes.clear()
+    _rc, result, _unused = run_flow(capfd, {"src": src, "enabled": True})
+    assert [f["action"] for f in result["flows"]] == ["enabled"] * 3 and result["msg"] == "3 enabled"
     fake.writes.clear()
     _rc, result, _unused = run_flow(capfd, {"src": src})
-    assert not result["changed"] and fake.writes == []
+    assert not result["changed"] and fake.writes == [] and [f["action"] for f in result["flows"]] == ["unchanged"] * 3
 
 
 def test_info_lists_flows_versions_and_content(fake, capfd, tmp_path):

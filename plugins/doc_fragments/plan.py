@@ -15,7 +15,8 @@ options:
     description:
       - With O(state=present), the entries of a plan (the C(flows) of one host in a plan written by the
         P(flowops.flows.flow_plan#filter) filter), to apply exactly that plan, or nothing.
-      - Each entry is a dictionary with C(id) or C(name), C(action) (V(created), V(updated), V(unchanged), V(deleted) or V(absent)),
+      - Each entry is a dictionary with C(id) or C(name), C(action) (V(created), V(updated), V(unchanged), V(deleted), V(absent),
+        or for DaVinci V(enabled), V(disabled) or V(deployed)),
         C(fingerprint) (of the desired document) and C(current_fingerprint) (of the target's document; V(null) when absent),
         as the module returns them in RV(flows).
       - Every flow is read and compared before the first write. The module refuses, writing nothing and naming each flow,

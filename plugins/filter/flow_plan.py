@@ -14,8 +14,10 @@ from ansible.errors import AnsibleFilterError
 
 PLAN_FORMAT = "flowops.flows/plan"
 PLAN_VERSION = 1
-PLAN_ACTIONS = ("created", "updated", "unchanged", "deleted", "absent")
-ORDER = {"deleted": 0, "created": 1, "updated": 2, "unchanged": 3, "absent": 4}
+# "enabled", "disabled", "deployed": a DaVinci flow whose document is as desired but whose state the run changes
+STATE_ONLY = ("enabled", "disabled", "deployed")
+PLAN_ACTIONS = ("created", "updated", "unchanged", "deleted", "absent") + STATE_ONLY
+ORDER = {"deleted": 0, "created": 1, "updated": 2, "enabled": 3, "disabled": 3, "deployed": 3, "unchanged": 4, "absent": 5}
 MAX_CHANGES = 5
 
 
@@ -95,6 +97,8 @@ def _changes(flow):
         return "new flow"
     if flow["action"] == "deleted":
         return "**deleted from the target** (prune)"
+    if flow["action"] in STATE_ONLY:
+        return "the document is unchanged; the flow is %s" % flow["action"]
     shown = "<br>".join(_cell(c) for c in changes[:MAX_CHANGES])
     if len(changes) > MAX_CHANGES:
         shown += "<br>... and %d more" % (len(changes) - MAX_CHANGES)
@@ -124,7 +128,7 @@ def flow_plan_markdown(plan, title="Flow plan"):
         for flow in flows:
             counts[flow.get("action")] = counts.get(flow.get("action"), 0) + 1
             totals[flow.get("action")] = totals.get(flow.get("action"), 0) + 1
-        changing = sorted((f for f in flows if f.get("action") in ("created", "updated", "deleted")),
+        changing = sorted((f for f in flows if f.get("action") in ("created", "updated", "deleted") + STATE_ONLY),
                           key=lambda f: (ORDER.get(f.get("action"), 9), str(f.get("name") or f.get("id"))))
         if changing:
             lines += ["| Action | Flow | Changes |", "|---|---|---|"]
@@ -144,6 +148,9 @@ def flow_plan_markdown(plan, title="Flow plan"):
 def _summary(counts):
     parts = ["%d to create" % counts.get("created", 0), "%d to update" % counts.get("updated", 0),
              "%d to delete" % counts.get("deleted", 0), "%d unchanged" % counts.get("unchanged", 0)]
+    state_only = sum(counts.get(action, 0) for action in STATE_ONLY)
+    if state_only:
+        parts.append("%d to deploy, enable or disable only" % state_only)
     return ", ".join(parts) + "."
 
 

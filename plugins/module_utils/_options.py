@@ -83,7 +83,8 @@ EXPECT_ARGSPEC = {
 PRUNE_ARGSPEC = {
     "prune": {"type": "bool", "default": False},
 }
-PLAN_ACTIONS = ("created", "updated", "unchanged", "deleted", "absent")
+# "enabled", "disabled", "deployed": a DaVinci flow whose document is as desired but whose state the run changes
+PLAN_ACTIONS = ("created", "updated", "unchanged", "deleted", "absent", "enabled", "disabled", "deployed")
 
 
 def plan_options(params):

@@ -111,3 +111,12 @@ def test_markdown_refuses_what_is_not_a_plan(plan, message):
 
 def test_filters_are_registered():
     assert set(FilterModule().filters()) == {"flow_plan", "flow_plan_markdown"}
+
+
+def test_a_flow_only_deployed_is_planned_and_shown():
+    flows = [{"id": "f1", "name": "Login", "action": "deployed", "fingerprint": "sha256:a", "current_fingerprint": "sha256:a", "changes": []}]
+    plan = flow_plan({"h": {"provider": "davinci", "results": {"flows": flows}}})
+    assert plan["hosts"]["h"]["flows"][0]["action"] == "deployed"
+    text = flow_plan_markdown(plan)
+    assert "| deployed | Login (`f1`) | the document is unchanged; the flow is deployed |" in text
+    assert "1 to deploy, enable or disable only" in text

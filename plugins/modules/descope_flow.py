@@ -134,7 +134,7 @@ EXAMPLES = r"""
     dest: "{{ playbook_dir }}/flows/descope"
   delegate_to: localhost
 
-- name: Import a portable flow with this stage's connector id and URL (@@HTTP_CONNECTOR_ID@@, ##API_HOST## in the file)
+- name: "Import a portable flow with this stage's connector id and URL (@@HTTP_CONNECTOR_ID@@, ##API_HOST## in the file)"
   flowops.flows.descope_flow:
     project_id: "{{ descope_project_id }}"
     management_key: "{{ descope_management_key }}"

@@ -14,7 +14,6 @@ import copy
 import json
 import os
 import re
-import sys
 
 import pytest
 
@@ -25,37 +24,9 @@ from .utils import run_module
 TESTS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 SAMPLE = os.path.join(TESTS, "fixtures", "samples", "davinci", "multiple-flows.json")
 
-pytest.importorskip("uvicorn")
-pytest.importorskip("starlette")
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
-
-from emulator.client import EmulatorClient, start_emulator, stop_emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
-
 DEV = {"environment_id": "0d0d0d0d-1111-4111-8111-000000000001", "client_id": "demo-worker-dev", "client_secret": "demo-secret-dev-4f1c9e"}
 KOREAI = {"api_key": "kg-demo-assist-dev-0001", "workflow_id": "a-0a0a0a0a-1111-4111-8111-000000000001"}
 SUB1 = "abcd123-subflow-1"
-
-
-@pytest.fixture(scope="module")
-def emulator_estate():
-    proc, url = start_emulator(demo=True)
-    emu = EmulatorClient(url)
-    try:
-        yield emu, url, emu.snapshot()
-    finally:
-        emu.close()
-        stop_emulator(proc)
-
-
-@pytest.fixture()
-def emu(emulator_estate):
-    client, url, initial = emulator_estate
-    client.restore(initial)
-    client.clear_faults()
-    client.clear_requests()
-    client.url_base = url
-    return client
 
 
 def dv_args(emu, src, **extra):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import pytest
 
@@ -20,37 +19,8 @@ from ansible_collections.flowops.flows.plugins.modules import koreai_workflow
 
 from .utils import run_module
 
-TESTS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-
-pytest.importorskip("uvicorn")
-pytest.importorskip("starlette")
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
-
-from emulator.client import EmulatorClient, start_emulator, stop_emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 KOREAI = {"api_key": "kg-demo-assist-dev-0001", "workflow_id": "a-0a0a0a0a-1111-4111-8111-000000000001"}
-
-
-@pytest.fixture(scope="module")
-def emulator_estate():
-    proc, url = start_emulator(demo=True)
-    emu = EmulatorClient(url)
-    try:
-        yield emu, url, emu.snapshot()
-    finally:
-        emu.close()
-        stop_emulator(proc)
-
-
-@pytest.fixture()
-def emu(emulator_estate):
-    client, url, initial = emulator_estate
-    client.restore(initial)
-    client.clear_faults()
-    client.clear_requests()
-    client.url_base = url
-    return client
 
 
 def workflow(emu):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import pytest
 
@@ -24,13 +23,6 @@ from .utils import run_module
 
 TESTS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
-pytest.importorskip("uvicorn")
-pytest.importorskip("starlette")
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
-
-from emulator.client import EmulatorClient, start_emulator, stop_emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
-
 DESCOPE = {"dev": {"project_id": "P2portalDEVxxxxxxxxxxxxxxxxx", "management_key": "K2demo-portal-dev-management-key"},
            "prod": {"project_id": "P2portalPRDxxxxxxxxxxxxxxxxx", "management_key": "K2demo-portal-prod-management-key"}}
 DAVINCI = {"dev": {"environment_id": "0d0d0d0d-1111-4111-8111-000000000001", "client_id": "demo-worker-dev", "client_secret": "demo-secret-dev-4f1c9e"},
@@ -38,27 +30,6 @@ DAVINCI = {"dev": {"environment_id": "0d0d0d0d-1111-4111-8111-000000000001", "cl
                     "client_secret": "demo-secret-prod-7a2b5d"}}
 KOREAI = {"dev": {"api_key": "kg-demo-assist-dev-0001", "workflow_id": "a-0a0a0a0a-1111-4111-8111-000000000001"},
           "prod": {"api_key": "kg-demo-assist-prod-0002", "workflow_id": "a-0a0a0a0a-2222-4222-8222-000000000002"}}
-
-
-@pytest.fixture(scope="module")
-def emulator_estate():
-    proc, url = start_emulator(demo=True)
-    emu = EmulatorClient(url)
-    try:
-        yield emu, url, emu.snapshot()
-    finally:
-        emu.close()
-        stop_emulator(proc)
-
-
-@pytest.fixture()
-def emu(emulator_estate):
-    client, url, initial = emulator_estate
-    client.restore(initial)
-    client.clear_faults()
-    client.clear_requests()
-    client.url_base = url
-    return client
 
 
 def writes(emu, provider):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import sys
 
 import pytest
 
@@ -23,39 +22,16 @@ TESTS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."
 SAMPLE = os.path.join(TESTS, "fixtures", "samples", "davinci", "multiple-flows.json")
 DESCOPE_SAMPLES = os.path.join(TESTS, "fixtures", "samples", "descope")
 
-pytest.importorskip("uvicorn")
-pytest.importorskip("starlette")
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
-
-from emulator.client import EmulatorClient, start_emulator, stop_emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
-
 DAVINCI = {"environment_id": "0d0d0d0d-1111-4111-8111-000000000001", "client_id": "demo-worker-dev", "client_secret": "demo-secret-dev-4f1c9e"}
 DESCOPE = {"project_id": "P2portalDEVxxxxxxxxxxxxxxxxx", "management_key": "K2demo-portal-dev-management-key"}
 KOREAI = {"api_key": "kg-demo-assist-dev-0001", "workflow_id": "a-0a0a0a0a-1111-4111-8111-000000000001"}
 PLAN_KEYS = ("id", "name", "action", "fingerprint", "current_fingerprint")
 
 
-@pytest.fixture(scope="module")
-def emulator_estate():
-    proc, url = start_emulator(demo=True)
-    emu = EmulatorClient(url)
-    try:
-        yield emu, url, emu.snapshot()
-    finally:
-        emu.close()
-        stop_emulator(proc)
-
-
 @pytest.fixture()
-def emu(emulator_estate):
-    client, url, initial = emulator_estate
-    client.restore(initial)
-    client.clear_faults()
-    client.clear_requests()
-    client.set_rate_limits({"koreai": None, "descope": None, "davinci": None})   # these tests make many calls a minute
-    client.url_base = url
-    return client
+def emu(emu):  # pylint: disable=redefined-outer-name
+    emu.set_rate_limits({"koreai": None, "descope": None, "davinci": None})   # these tests make many calls a minute
+    return emu
 
 
 def plan_of(result):

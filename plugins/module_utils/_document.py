@@ -136,7 +136,8 @@ class _DuplicateKey(ValueError):
     """Raised by the strict object hook; ``loads`` turns it into a DocumentError naming the key and its path."""
 
 
-def _path_text(path):
+def path_text(path):
+    """``$.a.b[3]["odd key"]``: a JSON path for messages (duplicate keys, placeholders)."""
     out = "$"
     for part in path:
         if isinstance(part, int):
@@ -146,6 +147,23 @@ def _path_text(path):
         else:
             out += "[%s]" % json.dumps(part, ensure_ascii=False)
     return out
+
+
+def json_type(value):
+    """The JSON name of a parsed value's type, for messages (never the value: it may be a secret)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
 
 
 def _first_duplicate(node, path=()):
@@ -174,7 +192,7 @@ def _duplicate_message(text):
         return "duplicate object key"
     path, key = found
     return "duplicate key %s in the object at %s (JSON allows it, but which value was meant is unclear; remove one)" % (
-        json.dumps(key, ensure_ascii=False), _path_text(path))
+        json.dumps(key, ensure_ascii=False), path_text(path))
 
 
 def loads(text, source="<inline>", duplicate_keys="error"):

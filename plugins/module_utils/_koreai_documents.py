@@ -18,7 +18,7 @@ import os
 import re
 import zipfile
 
-from ansible_collections.flowops.flows.plugins.module_utils._document import dumps, load_file, loads
+from ansible_collections.flowops.flows.plugins.module_utils._document import dumps, json_type, load_file, loads
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import make_portable
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import resolve as resolve_placeholders
 from ansible_collections.flowops.flows.plugins.module_utils._shapes import refuse
@@ -301,32 +301,15 @@ def check_env_variables(env, source):
     """env_variables.json must be the documented JSON array of variables: objects with a string 'key' (or 'name'), no name twice."""
     if not isinstance(env, list):
         raise PackageError("%s: expected a JSON array of variables ([{\"key\": ..., \"value\": ...}, ...]), got %s"
-                           % (source, _json_type(env)))
+                           % (source, json_type(env)))
     for index, item in enumerate(env):
         if not _var_name(item):
             raise PackageError("%s: variable [%d]: expected an object with a string 'key' (or 'name'), got %s"
-                               % (source, index, _json_type(item) if not isinstance(item, dict) else "an object without one"))
+                               % (source, index, json_type(item) if not isinstance(item, dict) else "an object without one"))
     names = [_var_name(i) for i in env]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise PackageError("%s: duplicate variables: %s" % (source, ", ".join(dupes)))
-
-
-def _json_type(value):
-    """The JSON name of a parsed value's type, for messages (never the value: it may be a secret)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def read_zip_documents(data, source):

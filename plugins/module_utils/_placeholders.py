@@ -28,7 +28,7 @@ import copy
 import json
 import re
 
-from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError, JsonNumber
+from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError, JsonNumber, json_type, path_text
 
 __all__ = ["NAME_PATTERN", "PlaceholderError", "check_values", "find_placeholders", "make_portable", "portable_values", "resolve"]
 
@@ -43,19 +43,6 @@ _MAX_LISTED = 20
 class PlaceholderError(DocumentError):
     """A placeholder without a value, a value that cannot go where its placeholder is, or an export that
     cannot be made portable. The message names the source, the JSON path and the placeholder."""
-
-
-def path_text(path):
-    """``$.a.b[3]["odd key"]``: the JSON path style of ``_document.loads``' duplicate-key errors."""
-    out = "$"
-    for part in path:
-        if isinstance(part, int):
-            out += "[%d]" % part
-        elif re.match(r"[A-Za-z_][A-Za-z0-9_-]*\Z", part):
-            out += "." + part
-        else:
-            out += "[%s]" % json.dumps(part, ensure_ascii=False)
-    return out
 
 
 def _names_text(values):
@@ -157,7 +144,7 @@ def resolve(doc, values, source, reserved=()):
                 return match.group(0)
             text_value = _text_of(values[name])
             if text_value is None:
-                wrong.append("%s at %s (the value of %s is %s)" % (match.group(0), path_text(path), name, _json_type(values[name])))
+                wrong.append("%s at %s (the value of %s is %s)" % (match.group(0), path_text(path), name, json_type(values[name])))
                 return match.group(0)
             return text_value
         return _INLINE_RE.sub(inline, text)
@@ -180,20 +167,6 @@ def _first(entries):
     if len(entries) > _MAX_LISTED:
         shown += " and %d more" % (len(entries) - _MAX_LISTED)
     return shown
-
-
-def _json_type(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a bool"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return "a string" if isinstance(value, str) else type(value).__name__
 
 
 def same(left, right):

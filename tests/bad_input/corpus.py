@@ -223,7 +223,7 @@ def module_cases(root):  # pylint: disable=too-many-locals,too-many-statements
     add("placeholder-descope-none-given", D, {"src": path},
         [re.escape(path) + r": no value for placeholders .*##API_HOST## at \$\.metadata\.description.*names with values: none \(set values\)"])
     add("placeholder-descope-inline-not-text", D, {"src": path, "values": {"API_HOST": ["a", "b"], "HTTP_CONNECTOR_ID": "CI1"}},
-        [re.escape(path) + r": ##NAME## is replaced by text.*##API_HOST## at \$\.metadata\.description \(the value of API_HOST is a list\)"])
+        [re.escape(path) + r": ##NAME## is replaced by text.*##API_HOST## at \$\.metadata\.description \(the value of API_HOST is an array\)"])
     add("placeholder-descope-bad-name", D, {"src": path, "values": {"API-HOST": "x"}}, ["values: 'API-HOST' is not a placeholder name"])
     add("placeholder-descope-inline-flow", D, {"flow": portable, "values": {"API_HOST": "x"}},
         [r"flow \(inline\): no value for placeholder @@HTTP_CONNECTOR_ID@@ at \$\.references\.connectors\.HTTP"])

@@ -77,7 +77,7 @@ def test_missing_value_without_any_values_and_odd_keys_in_the_path():
         p.resolve({"odd key": ["@@X@@"]}, {}, "f")
 
 
-@pytest.mark.parametrize("value,kind", [(True, "a bool"), (None, "null"), ([1], "a list"), ({"a": 1}, "an object")])
+@pytest.mark.parametrize("value,kind", [(True, "a boolean"), (None, "null"), ([1], "an array"), ({"a": 1}, "an object")])
 def test_inline_placeholder_needs_text(value, kind):
     with pytest.raises(p.PlaceholderError) as exc:
         p.resolve({"a": ["pre ##X## post"]}, {"X": value}, "f.json")

@@ -22,7 +22,8 @@ TAG = {"dev": "DEV", "staging": "STG", "prod": "PRD"}
 DESCOPE = {s: {"project_id": "P2shop%sxxxxxxxxxxxxxxxxxxx" % TAG[s], "management_key": "K2shop-%s-management-key" % s} for s in STAGES}
 DAVINCI = {s: {"environment_id": "0e0e0e0e-{0}{0}{0}{0}-4{0}{0}{0}-8{0}{0}{0}-00000000000{0}".format(i), "client_id": "shop-worker-%s" % s,
                "client_secret": "shop-secret-%s-5e6f" % s} for i, s in enumerate(STAGES, 1)}
-KOREAI = {s: {"account": "acct-shop-%s" % s, "api_key": "kg-shop-%s-000%d" % (s, i), "workflow_id": "a-0e0e0e0e-{0}{0}{0}{0}-4{0}{0}{0}-8{0}{0}{0}-00000000000{0}".format(i)}
+KOREAI = {s: {"account": "acct-shop-%s" % s, "api_key": "kg-shop-%s-000%d" % (s, i),
+              "workflow_id": "a-0e0e0e0e-{0}{0}{0}{0}-4{0}{0}{0}-8{0}{0}{0}-00000000000{0}".format(i)}
           for i, s in enumerate(STAGES, 1)}
 # What differs between the stages: the values of the tree's placeholders (group_vars/<stage>.yml: flow_values).
 VALUES = {s: {"HTTP_CONNECTOR_ID": "CI%sHttpConnector000000000%d" % (TAG[s].lower(), i), "APP_HOST": "app.%s.shop.example" % s,

@@ -128,4 +128,3 @@ def test_emulator_stops_when_the_process_that_started_it_dies_without_teardown()
     finally:
         if _alive(pid):
             os.kill(pid, 9)
-

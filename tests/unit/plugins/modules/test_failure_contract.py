@@ -15,8 +15,6 @@ import json
 import os
 import re
 
-import pytest
-
 from ansible_collections.flowops.flows.plugins.modules import davinci_flow, koreai_workflow
 
 from .utils import run_module

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
-
 from ansible_collections.flowops.flows.plugins.modules import davinci_flow, descope_flow, descope_theme, koreai_workflow
 from ansible_collections.flowops.flows.plugins.module_utils._document import dumps, load_file
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import find_placeholders, resolve

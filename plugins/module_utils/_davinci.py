@@ -784,7 +784,8 @@ class ExportAdapter(Adapter):
 
     provider = PROVIDER
 
-    def __init__(self, client, dest, version="current", include_subflows=True, include_variable_values=False, portable_values=None):
+    def __init__(self, client, dest, version="current", include_subflows=True, include_variable_values=False, portable_values=None,
+                 flows=None):
         self.client = client
         self.dest = dest
         self.portable_values = portable_values   # a dict: write placeholders for these values
@@ -792,7 +793,9 @@ class ExportAdapter(Adapter):
         self.include_subflows = include_subflows
         self.include_variable_values = include_variable_values
         self._instances = None
-        self._flows = None
+        self._flows = {f.get("id"): f.get("name") for f in flows} if flows is not None else None   # the target's listing
+        self._lock = threading.Lock()   # several flows are exported in parallel (names)
+        self._written = {}              # file -> the flow written there in this run
 
     def _version_of(self, flow, selector):
         if selector in (None, "", "current"):
@@ -850,10 +853,11 @@ class ExportAdapter(Adapter):
         return doc
 
     def _names(self):
-        if self._instances is None:
-            self._instances = {i.get("id"): i.get("name") for i in self.client.list_connector_instances()}
-        if self._flows is None:
-            self._flows = {f.get("id"): f.get("name") for f in self.client.list_flows()}
+        with self._lock:   # one listing of each per run, whichever flow asks first
+            if self._instances is None:
+                self._instances = {i.get("id"): i.get("name") for i in self.client.list_connector_instances()}
+            if self._flows is None:
+                self._flows = {f.get("id"): f.get("name") for f in self.client.list_flows()}
         return self._instances, self._flows
 
     def portable(self, doc):
@@ -876,6 +880,10 @@ class ExportAdapter(Adapter):
                 raise FlowError("flows '%s' and '%s' would both be written to %s" % (seen[fname], name, fname))
             seen[fname] = name
             path = safe_join(self.dest, fname)
+            with self._lock:   # two flows of one run (names) that use one subflow write it once; two names, one file: error
+                other = self._written.setdefault(path, name)
+            if other != name:
+                raise FlowError("flows '%s' and '%s' would both be written to %s" % (other, name, fname))
             if self.portable_values is not None:
                 doc = make_portable(doc, self.portable_values, path, RESERVED_PLACEHOLDER_NAMES)[0]
             files.append((path, doc))
@@ -1072,6 +1080,7 @@ def plan_absent(client, flow_id=None, name=None):
 
 
 def plan_present_flow(client, params, context):
+    _exported_only(params)
     if params["flow_id"]:
         check_id(params["flow_id"], "flow_id")
     options = plan_options(params)
@@ -1086,6 +1095,7 @@ def plan_present_flow(client, params, context):
 
 
 def plan_absent_flow(client, params, context):  # pylint: disable=unused-argument
+    _exported_only(params)
     adapter, items = plan_absent(client, flow_id=params["flow_id"], name=params["name"])
     return Plan(adapter, items, "absent")
 
@@ -1094,11 +1104,30 @@ def plan_export_flow(client, params, context):
     values = portable_values(params, RESERVED_PLACEHOLDER_NAMES)   # checked before any call
     if params["include_variable_values"]:
         context.warn("include_variable_values=true writes variable values, which may be secrets, to %s in clear text" % params["dest"])
-    fid, fname = find_flow(client, flow_id=params["flow_id"], name=params["name"])
-    if fid is None:
-        raise FlowError("flow %s not found in environment %s" % (params["flow_id"] or "'%s'" % params["name"], params["environment_id"]))
-    adapter = ExportAdapter(client, params["dest"], params["version"], params["include_subflows"], params["include_variable_values"], values)
-    return Plan(adapter, [Item(fid, name=fname, data={"id": fid})], "exported", files_for=adapter.files_for)
+    exporter = (params["dest"], params["version"], params["include_subflows"], params["include_variable_values"], values)
+    if params["names"] is None:
+        fid, fname = find_flow(client, flow_id=params["flow_id"], name=params["name"])
+        if fid is None:
+            raise FlowError("flow %s not found in environment %s" % (params["flow_id"] or "'%s'" % params["name"], params["environment_id"]))
+        adapter = ExportAdapter(client, *exporter)
+        return Plan(adapter, [Item(fid, name=fname, data={"id": fid})], "exported", files_for=adapter.files_for)
+    # several flows in one run: one token, one listing (also the files' id -> name table), exported in parallel
+    names = list(dict.fromkeys(params["names"]))
+    if not names or not all(names):
+        raise FlowError("names: expected a list of flow names (non-empty strings), got %s" % params["names"])
+    flows = client.list_flows()
+    found = [(find_flow(client, name=name, flows=flows)[0], name) for name in names]
+    missing = [name for fid, name in found if fid is None]
+    if missing:
+        raise FlowError("names: no flow named %s in environment %s; nothing was exported"
+                        % (", ".join("'%s'" % name for name in missing), params["environment_id"]))
+    adapter = ExportAdapter(client, *exporter, flows=flows)
+    return Plan(adapter, [Item(fid, name=name, data={"id": fid}) for fid, name in found], "exported", files_for=adapter.files_for)
+
+
+def _exported_only(params):
+    if params["names"] is not None:
+        raise FlowError("names is only used with state=exported (state is %s); use name or flow_id" % params["state"])
 
 
 def plan_info_flow(client, params, context):  # pylint: disable=unused-argument

@@ -30,7 +30,7 @@ options:
   state:
     description:
       - V(present) makes the target hold the flows in O(src); V(absent) deletes the flow given by O(flow_id) or O(name);
-        V(exported) writes the flow given by O(flow_id) or O(name), and its subflows, to O(dest).
+        V(exported) writes the flow given by O(flow_id) or O(name) (or the flows of O(names)), and their subflows, to O(dest).
     type: str
     choices: [present, absent, exported]
     default: present
@@ -57,6 +57,14 @@ options:
     description:
       - Exact name of the flow to export or delete, instead of O(flow_id). Two flows with that name are an error.
     type: str
+  names:
+    description:
+      - With O(state=exported), the exact names of several flows to export in one run, instead of O(flow_id) or O(name):
+        one token, one listing of flows and connections for all of them, and the exports run O(parallel) at a time.
+      - Every name must exist (checked before the first export); a subflow used by several of them is written once.
+    type: list
+    elements: str
+    version_added: 0.2.0
   version:
     description:
       - With O(state=exported), which version to export. V(current) (the latest saved version), V(published) (the deployed
@@ -142,6 +150,15 @@ EXAMPLES = r"""
     name: PingOne Sign On
     state: exported
     dest: flows/davinci/dev
+  delegate_to: localhost
+
+- name: Back up several prod flows in one run (one token and one listing; credentials from PINGONE_* variables)
+  flowops.flows.davinci_flow:
+    environment_id: "{{ prod_environment_id }}"
+    state: exported
+    names: [PingOne Sign On, PingOne Registration]
+    dest: backups/davinci/prod
+    include_subflows: false
   delegate_to: localhost
 
 - name: Promote them to production (connections resolved by name, one renamed)
@@ -308,6 +325,7 @@ ARGUMENT_SPEC = {
     "dest": {"type": "path"},
     "flow_id": {"type": "str"},
     "name": {"type": "str"},
+    "names": {"type": "list", "elements": "str"},
     "version": {"type": "str", "default": "current"},
     "include_subflows": {"type": "bool", "default": True},
     "include_variable_values": {"type": "bool", "default": False},
@@ -330,8 +348,8 @@ def main():
         ARGUMENT_SPEC, CONNECTION_SPEC, client_from_params,
         {"present": plan_present_flow, "absent": plan_absent_flow, "exported": plan_export_flow},
         required_if=[("state", "present", ["src"]), ("state", "exported", ["dest"]),
-                     ("state", "exported", ["flow_id", "name"], True), ("state", "absent", ["flow_id", "name"], True)],
-        mutually_exclusive=[("flow_id", "name")],
+                     ("state", "exported", ["flow_id", "name", "names"], True), ("state", "absent", ["flow_id", "name"], True)],
+        mutually_exclusive=[("flow_id", "name", "names")],
     )
 
 

@@ -247,6 +247,56 @@ def test_export_writes_portable_files_then_reimports_unchanged(fake, capfd, tmp_
     assert not result["changed"] and fake.writes == []
 
 
+def _tree(path):
+    return {name: (path / name).read_bytes() for name in sorted(os.listdir(str(path)))}
+
+
+def _counting(fake, *methods):
+    calls = {name: 0 for name in methods}
+    for name in methods:
+        original = getattr(fake, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+        setattr(fake, name, counted)
+    return calls
+
+
+def test_export_names_writes_what_single_exports_write_with_one_listing(fake, capfd, tmp_path):
+    run_flow(capfd, {"src": write_src(tmp_path, api_export())})
+    for name in ("parent", "child 1"):
+        run_flow(capfd, {"state": "exported", "name": name, "dest": str(tmp_path / "single")})
+    calls = _counting(fake, "list_flows", "list_connector_instances")
+    _rc, result, _unused = run_flow(capfd, {"state": "exported", "names": ["parent", "child 1", "parent"], "dest": str(tmp_path / "bulk")})
+    assert result["changed"] and [f["name"] for f in result["flows"]] == ["parent", "child 1"]
+    assert _tree(tmp_path / "bulk") == _tree(tmp_path / "single")   # the shared subflow "child 1" is one file
+    assert calls == {"list_flows": 1, "list_connector_instances": 1}
+    _rc, result, _unused = run_flow(capfd, {"state": "exported", "names": ["parent", "child 1"], "dest": str(tmp_path / "bulk")})
+    assert not result["changed"] and {f["action"] for f in result["flows"]} == {"unchanged"}
+
+
+def test_export_names_checks_every_name_before_exporting(fake, capfd, tmp_path):
+    run_flow(capfd, {"src": write_src(tmp_path, api_export())})
+    dest = tmp_path / "bulk"
+    rc, result, _unused = run_flow(capfd, {"state": "exported", "names": ["nope", "parent", "gone"], "dest": str(dest)})
+    assert rc == 1 and "names: no flow named 'nope', 'gone' in environment env-1" in result["msg"]
+    assert not dest.exists()
+    rc, result, _unused = run_flow(capfd, {"state": "exported", "names": ["parent", ""], "dest": str(dest)})
+    assert rc == 1 and "names: expected a list of flow names" in result["msg"]
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({"state": "present", "src": "x"}, "names is only used with state=exported (state is present)"),
+    ({"state": "absent", "name": "parent"}, "mutually exclusive: flow_id|name|names"),
+    ({"state": "exported", "name": "parent", "dest": "x"}, "mutually exclusive: flow_id|name|names"),
+])
+def test_names_is_only_for_exports(fake, capfd, args, expected):
+    rc, result, _unused = run_flow(capfd, dict(args, names=["parent"]))
+    assert rc == 1 and expected in result["msg"]
+    assert fake.writes == []
+
+
 def test_export_with_values_warns(fake, capfd, tmp_path):
     run_flow(capfd, {"src": write_src(tmp_path, api_export())})
     _rc, result, _unused = run_flow(capfd, {"state": "exported", "name": "parent", "dest": str(tmp_path / "o"), "include_variable_values": True})

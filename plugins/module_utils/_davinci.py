@@ -692,6 +692,10 @@ class FlowAdapter(Adapter):
                 changed = True
                 if not check_mode:
                     deployed = self.client.deploy_flow(fid)
+                    # the deploy's answer is its verify (the role reads nothing again): it must publish what was written
+                    if latest is not None and isinstance(deployed.get("publishedVersion"), (int, float)) and deployed["publishedVersion"] < latest:
+                        raise FlowError("flow %s: the deploy answered with published version %s, not the version written (%s)"
+                                        % (item.label(), deployed["publishedVersion"], latest))
                     extra["published_version"] = deployed.get("publishedVersion", latest)
                     extra["version"] = deployed.get("currentVersion", latest)
                 extra["deployed"] = True

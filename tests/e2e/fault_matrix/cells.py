@@ -66,7 +66,9 @@ PROVIDER_FAULTS = {
 
 # Requests of each kind, per provider, as fields of an emulator fault rule (method, path regex, content-type regex).
 # "verify" faults match VERIFY_READS from the nth on, n counted in a fault-free run of the same estate: the first
-# such read after the role's "Verify |" task started (test_fault_matrix.py).
+# such read after the target's first write (test_fault_matrix.py). The modules verify each write by reading the flow
+# again (the roles have no second check-mode pass), so these are the verify reads and, for a provider that reads a
+# target flow again before writing it once earlier writes landed (DaVinci), those reads too.
 READS = {
     "descope": {"path": r"^/v[12]/mgmt/(flow/(list|export)|theme/export)$"},
     "davinci": {"method": "GET", "path": r"^/v1/environments/"},

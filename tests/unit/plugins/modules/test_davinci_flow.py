@@ -228,6 +228,27 @@ def test_update_keeps_id_and_layout_option(fake, capfd, tmp_path):
     assert fake.flows[parent_id]["currentVersion"] == 2
 
 
+def test_a_deploy_that_does_not_publish_the_written_version_fails_and_rolls_back(fake, capfd, tmp_path):
+    """The deploy's answer is the verify of the deploy (the roles read nothing again after the modules)."""
+    doc = api_export()
+    src = write_src(tmp_path, doc)
+    run_flow(capfd, {"src": src})
+    parent_id = next(f["id"] for f in fake.flows.values() if f["name"] == "parent")
+    before = copy.deepcopy(fake.flows[parent_id])
+    doc["graphData"]["elements"]["nodes"][0]["data"]["properties"] = {"url": {"value": "https://changed.example"}}
+    write_src(tmp_path, doc)
+
+    def stale_deploy(flow_id):
+        fake.writes.append(("deploy", flow_id))
+        return dict(copy.deepcopy(fake.flows[flow_id]), publishedVersion=before["publishedVersion"])
+    fake.deploy_flow = stale_deploy
+    rc, result, _unused = run_flow(capfd, {"src": src})
+    assert rc == 1 and "the deploy answered with published version 1, not the version written (2)" in result["msg"]
+    parent = next(f for f in result["flows"] if f["name"] == "parent")
+    assert parent["action"] == "failed" and parent["rollback"] == "restored"
+    assert fake.flows[parent_id]["graphData"] == before["graphData"]   # rolled back from the document read before
+
+
 def test_export_writes_portable_files_then_reimports_unchanged(fake, capfd, tmp_path):
     run_flow(capfd, {"src": write_src(tmp_path, api_export())})
     dest = str(tmp_path / "out")

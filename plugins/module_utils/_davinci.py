@@ -506,8 +506,12 @@ class FlowAdapter(Adapter):
                                        self.flow_id_for, warn=self.warn, pending=set(self.items_by_name))
         item.data["prepared"] = prepared
         if item.data.get("id"):
-            # read the target once here (the engine's read gets this copy) to keep its variable values
-            current = self.read(item)
+            # the target's document, to keep its variable values (the engine's read gets this copy): the survey's read
+            # while nothing was written since (no placeholder either), else a new read
+            if item.survey_holds and not self.placeholders:
+                current = item.survey["current"]
+            else:
+                current = self.read(item)
             keep_variable_values(prepared, current)
             item.data["cached_current"] = current
         return prepared
@@ -516,7 +520,7 @@ class FlowAdapter(Adapter):
     # only has an id after its write: check mode can only say ``@flow:<name>``. So what a plan records (and
     # ``expect`` compares) is the desired document before any write of the run, with every subflow reference
     # written as ``@flow:<name>``, for the target's documents too; check mode and the real run agree.
-    reuse_read = False   # prepare() reads the target itself (to keep variable values)
+    reuse_read = False   # prepare() gets the target's document itself (to keep variable values)
 
     def survey(self, item):
         if item.desired is None:
@@ -798,6 +802,7 @@ class ExportAdapter(Adapter):
         self.include_variable_values = include_variable_values
         self._instances = None
         self._flows = {f.get("id"): f.get("name") for f in flows} if flows is not None else None   # the target's listing
+        self._listed = {f.get("id"): f for f in flows or []}
         self._lock = threading.Lock()   # several flows are exported in parallel (names)
         self._written = {}              # file -> the flow written there in this run
 
@@ -817,8 +822,16 @@ class ExportAdapter(Adapter):
             raise FlowError("flow '%s' (%s) has no current version" % (flow.get("name"), flow.get("id")))
         return version
 
+    def _summary(self, flow_id, selector):
+        """The flow's versions: from the run's listing when it gives the ones needed (it may leave out ``currentVersion``
+        and ``publishedVersion``: reference F1), else a read of the flow."""
+        listed = self._listed.get(flow_id)
+        if listed is not None and listed.get("currentVersion") is not None and (selector != "published" or listed.get("publishedVersion") is not None):
+            return listed
+        return self.client.get_flow(flow_id)
+
     def export_flow(self, flow_id, selector):
-        flow = self.client.get_flow(flow_id)
+        flow = self._summary(flow_id, selector)
         if flow is None:
             return None
         version = self._version_of(flow, selector)

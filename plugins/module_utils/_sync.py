@@ -125,6 +125,7 @@ class Item:  # pylint: disable=too-few-public-methods,too-many-instance-attribut
         self.backup_file = None   # the pre-write backup of this item in this run (engine)
         self.may_have_changed = False   # a write of this item may have landed (engine): reported changed=true
         self.survey = None        # before any write of the run (engine): fingerprints, predicted action, current document
+        self.survey_holds = False  # the survey's current document is still the target's (engine: nothing written since)
 
     def label(self):
         """Human label for messages: ``'name' (key)``."""
@@ -361,6 +362,7 @@ class Engine:
 
     def _present_one(self, item):
         adapter = self.adapter
+        item.survey_holds = self._reuse and item.survey is not None and "current" in item.survey
         try:
             desired = adapter.prepare(item)
             current = self._read(item)

@@ -297,6 +297,19 @@ def test_export_names_writes_what_single_exports_write_with_one_listing(fake, ca
     assert not result["changed"] and {f["action"] for f in result["flows"]} == {"unchanged"}
 
 
+def test_export_names_takes_versions_from_the_listing_or_reads_each_flow(fake, capfd, tmp_path):
+    """Reference F1: list items may leave out currentVersion/publishedVersion; the export is the same either way."""
+    run_flow(capfd, {"src": write_src(tmp_path, api_export())})
+    calls = _counting(fake, "get_flow")
+    run_flow(capfd, {"state": "exported", "names": ["parent"], "dest": str(tmp_path / "listed")})
+    assert calls["get_flow"] == 0
+    listing = fake.list_flows
+    fake.list_flows = lambda: [{k: v for k, v in f.items() if k not in ("currentVersion", "publishedVersion")} for f in listing()]
+    run_flow(capfd, {"state": "exported", "names": ["parent"], "dest": str(tmp_path / "read")})
+    assert calls["get_flow"] == 1   # the parent (its subflows come embedded in its export)
+    assert _tree(tmp_path / "listed") == _tree(tmp_path / "read") and len(_tree(tmp_path / "read")) == 3
+
+
 def test_export_names_checks_every_name_before_exporting(fake, capfd, tmp_path):
     run_flow(capfd, {"src": write_src(tmp_path, api_export())})
     dest = tmp_path / "bulk"

@@ -146,11 +146,11 @@ def test_davinci_failed_rollback_is_reported_changed_with_its_backup(emu, capfd,
     sub1_id = flow_named(dev_env(emu), SUB1)[0]["id"]
     emu.add_fault({"provider": "davinci", "method": "POST", "path": "/flows$", "body": '"name":\\s*"new-parent"',
                    "action": {"type": "respond", "status": 500}})
-    # reads of subflow-1: the survey's (before any write), the plan's, the engine's verify, then the rollback's: that
-    # one (and later ones) fail
-    emu.add_fault({"provider": "davinci", "method": "GET", "path": "/flows/%s$" % sub1_id, "nth": 4, "every": True,
+    # reads of subflow-1: the survey's (before any write; the plan reuses it), the engine's verify, then the rollback's:
+    # that one (and later ones) fail
+    emu.add_fault({"provider": "davinci", "method": "GET", "path": "/flows/%s$" % sub1_id, "nth": 3, "every": True,
                    "action": {"type": "respond", "status": 503}})
-    emu.add_fault({"provider": "davinci", "method": "GET", "path": "/flows/%s$" % sub1_id, "nth": 5, "every": True,
+    emu.add_fault({"provider": "davinci", "method": "GET", "path": "/flows/%s$" % sub1_id, "nth": 4, "every": True,
                    "action": {"type": "respond", "status": 503}})
     args = dv_args(emu, source(tmp_path, new_parent="new-parent"), parallel=1, backup_dir=str(tmp_path / "bk"))
     code, result, _raw = run_module(davinci_flow.main, capfd, args)

@@ -50,7 +50,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
-from ansible_collections.flowops.flows.plugins.module_utils._document import check_id, dumps, fingerprint, safe_name
+from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError, check_id, dumps, fingerprint, safe_join, safe_name
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents import (
     DOC_KEYS,
@@ -622,6 +622,11 @@ def _workflow_result(report, context):  # pylint: disable=unused-argument
     return {"workflow_id": (report.get("flows") or [{}])[0].get("workflow_id")}
 
 
+def _workflows_result(report, context):  # pylint: disable=unused-argument
+    """The top-level ``workflow_id`` of an export of several workflows (option ``workflows``): none, each entry of ``flows`` has its own."""
+    return {"workflow_id": None}
+
+
 def _env_source(src):
     return os.path.join(src, FILE_OF["env_variables"]) if os.path.isdir(src) else "%s!%s" % (src, FILE_OF["env_variables"])
 
@@ -641,14 +646,45 @@ def plan_present_workflow(client, params, context):
     return Plan(adapter, [item], "present", result=_workflow_result, expect=plan_options(params)["expect"])
 
 
+def _export_folders(dest, workflows, fmt):
+    """``{folder: (workflow id, path)}`` for the ``workflows`` option, every folder name and id checked before any call.
+
+    Each workflow goes to ``<dest>/<folder>``, where a single export with that ``dest`` would write it (a directory
+    for ``format=files``, the zip file for ``format=zip``); ``dest`` itself is the directory holding them.
+    """
+    if not workflows:
+        raise FlowError("workflows is empty: expected a dict of folder name -> workflow id with at least one entry")
+    check_dest(dest, "files")
+    folders = {}
+    for folder, workflow_id in workflows.items():
+        try:
+            path = safe_join(dest, folder, strict=True)
+        except DocumentError as exc:
+            raise FlowError("workflows: the folder name %r cannot be used (%s): expected one file name, without '/', '\\', NUL, "
+                            "control characters or <>:\"|?*, not empty, not starting with '.', not ending with '.' or a space"
+                            % (folder, exc)) from None
+        check_id(workflow_id, "workflows[%r]" % folder)
+        check_dest(path, fmt)
+        folders[folder] = (workflow_id, path)
+    return folders
+
+
 def plan_export_workflow(client, params, context):
     values = portable_values(params)   # checked before any call
+    workflows = params.get("workflows")
+    folders = _export_folders(params["dest"], workflows, params["format"]) if workflows is not None else None
     _mask_overrides(params, context)
     adapter = _workflow_adapter(client, params, context)
-    check_dest(params["dest"], params["format"])
-    item = Item(params["workflow_id"], name=params["name"], data={"id": params["workflow_id"]})
-    return Plan(adapter, [item], "exported", result=_workflow_result,
-                files_for=lambda _item, current: package_files(params["dest"], adapter.export_document(current), params["format"], values))
+    if folders is None:
+        check_dest(params["dest"], params["format"])
+        items = [Item(params["workflow_id"], name=params["name"], data={"id": params["workflow_id"]})]
+        return Plan(adapter, items, "exported", result=_workflow_result,
+                    files_for=lambda _item, current: package_files(params["dest"], adapter.export_document(current), params["format"], values))
+    # One item per folder, exported in parallel by the engine; name = the folder (unique, also when two folders hold the
+    # same workflow), so each entry of flows is the workflow id and its folder.
+    items = [Item(workflow_id, name=folder, data={"id": workflow_id}) for folder, (workflow_id, _path) in folders.items()]
+    return Plan(adapter, items, "exported", result=_workflows_result,
+                files_for=lambda item, current: package_files(folders[item.name][1], adapter.export_document(current), params["format"], values))
 
 
 def plan_info_workflow(client, params, context):

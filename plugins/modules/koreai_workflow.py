@@ -24,7 +24,8 @@ author:
 options:
   state:
     description:
-      - V(exported) writes the workflow O(workflow_id) to O(dest). A file is rewritten only when its content changes.
+      - V(exported) writes the workflow O(workflow_id) to O(dest), or each workflow of O(workflows) to a folder of its own
+        under O(dest). A file is rewritten only when its content changes.
       - V(present) makes the workflow hold the package in O(src).
         With O(workflow_id), the target's current definition is exported and compared; only if it differs are the three
         files uploaded and imported into the existing workflow (which creates a new in-development version).
@@ -34,13 +35,30 @@ options:
     default: present
   workflow_id:
     description:
-      - The workflow id (C(a-<uuid>)). Required for O(state=exported).
+      - The workflow id (C(a-<uuid>)). O(state=exported) needs it or O(workflows).
       - For O(state=present), the existing workflow to import into. Leave it out (and set O(name)) to create a new workflow.
     type: str
+  workflows:
+    description:
+      - With O(state=exported), several workflows to export in one task, as folder name to workflow id. Their export
+        jobs run in parallel (up to O(parallel) at a time), and each workflow is written to O(dest)C(/<folder name>)
+        exactly as a task with O(workflow_id) and that O(dest) writes it (the three files, or with O(format=zip) one
+        zip file of that name), with the same O(format), O(portable), O(values) and O(include_secure_values).
+      - Each folder name must be a portable file name as it is (not empty; no C(/), backslash, NUL, control characters or
+        other characters Windows forbids; no leading C(.), so no C(..); no trailing dot or space), and each workflow id is
+        checked as O(workflow_id) is. A bad entry fails the task before any call to the API, with a message naming the
+        option and the key.
+      - RV(flows) holds one entry per workflow, in the order of O(workflows), with the workflow id as C(id) and the folder
+        name as C(name); the top-level RV(workflow_id) is V(null).
+      - Cannot be used with O(workflow_id), O(name), or O(flow_id) (each workflow is read with an export without
+        C(flowId)), nor with O(state=present).
+    type: dict
+    version_added: 0.2.0
   flow_id:
     description:
       - The callflow id of the version to read (sent as the C(flowId) query parameter of the export call). That is the
         version O(state=exported) writes, and the version O(state=present) compares with the package before deciding to import.
+      - It names one workflow's version, so it cannot be used with O(workflows).
       - Set it. The API reference lists C(flowId) as required (I(the callflow ID for the deployed workflow)) and does not
         say what an export without it returns; the UI exports the deployed version by default. Without O(flow_id) the
         module depends on that default, and a service that returns the latest version (which may be an undeployed
@@ -67,6 +85,7 @@ options:
   dest:
     description:
       - Where O(state=exported) writes; a directory for O(format=files), the zip file for O(format=zip).
+      - With O(workflows), the directory that holds one folder (or with O(format=zip) one zip file) per workflow.
     type: path
   format:
     description:
@@ -142,6 +161,7 @@ notes:
   - Each job can take minutes, and a task prints nothing until it ends. Use C(async) and C(poll) on the task to see it
     polled on the job page, with C(async) longer than all its jobs together (up to four, each bounded by O(wait_timeout)),
     so that the module's own limit ends a stuck job cleanly. RV(flows[].jobs) says how many polls and seconds each job took.
+    With O(workflows), each workflow has its own export job, O(parallel) of them at a time.
   - With a directory O(src) or a zip, missing files, files that are not JSON and Descope or DaVinci exports are refused
     before any call to the API.
 seealso:
@@ -166,6 +186,17 @@ EXAMPLES = r"""
     state: exported
     format: zip
     dest: backups/orders.zip
+  delegate_to: localhost
+
+- name: Export several workflows in one task, their export jobs in parallel, each into a folder of its own
+  flowops.flows.koreai_workflow:
+    base_url: https://agent-platform.kore.ai
+    api_key: "{{ koreai_api_key }}"
+    state: exported
+    workflows:
+      orders: a-1f0c7d52-7b9e-5c2d-9a41-3e8b0f6d2c11
+      returns: a-7d3e9b20-4c1a-5f6e-8b2d-0a9c4e1f7b35
+    dest: workflows   # writes workflows/orders/ and workflows/returns/
   delegate_to: localhost
 
 - name: Promote the package into the production workflow with production values, and deploy it
@@ -201,12 +232,14 @@ msg:
   type: str
   sample: 1 updated
 workflow_id:
-  description: The workflow id (for a workflow created by this task, its new id; V(null) in check mode).
+  description:
+    - The workflow id (for a workflow created by this task, its new id; V(null) in check mode).
+    - V(null) with O(workflows); each entry of RV(flows) has its own.
   returned: always
   type: str
   sample: a-1f0c7d52-7b9e-5c2d-9a41-3e8b0f6d2c11
 flows:
-  description: One entry for the workflow.
+  description: One entry for the workflow, or with O(workflows) one per workflow.
   returned: always
   type: list
   elements: dict
@@ -216,7 +249,7 @@ flows:
       type: str
       returned: always
     name:
-      description: The workflow name when known.
+      description: The workflow name when known; with O(workflows), the folder name.
       type: str
       returned: always
     action:
@@ -294,6 +327,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._options import EXPE
 ARGUMENT_SPEC = {
     "state": {"type": "str", "default": "present", "choices": ["present", "exported"]},
     "workflow_id": {"type": "str"},
+    "workflows": {"type": "dict"},
     "flow_id": {"type": "str"},
     "name": {"type": "str"},
     "src": {"type": "path"},
@@ -313,8 +347,9 @@ def main():
     run_module(
         ARGUMENT_SPEC, CONNECTION_SPEC, client_from_params,
         {"present": plan_present_workflow, "exported": plan_export_workflow},
-        required_if=[("state", "exported", ("workflow_id", "dest")), ("state", "present", ("src",))],
-        required_one_of=[("workflow_id", "name")],
+        required_if=[("state", "exported", ("dest",)), ("state", "exported", ("workflow_id", "workflows"), True),
+                     ("state", "present", ("src",)), ("state", "present", ("workflow_id", "name"), True)],
+        mutually_exclusive=[("workflow_id", "workflows"), ("name", "workflows"), ("flow_id", "workflows")],
     )
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 import zipfile
 
 import pytest
 import requests
 
 from ansible_collections.flowops.flows.plugins.modules import koreai_workflow
+from ansible_collections.flowops.flows.plugins.module_utils._koreai import KoreAIClient
 from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents import FILE_OF, build_zip
 from ansible_collections.flowops.flows.tests.unit.plugins.modules.utils import run_module
 from ansible_collections.flowops.flows.tests.unit.plugins.module_utils.test_koreai import BASE, KEY, PACKAGE, FakeKoreAI, package
@@ -222,3 +224,111 @@ def test_secure_override_is_imported_and_masked(fake, capfd, tmp_path):
     writes = len(fake.writes())
     code, result, _raw = run_module(koreai_workflow.main, capfd, task)
     assert result["changed"] is False and len(fake.writes()) == writes
+
+
+# ---------------------------------------------------------------------------------------------------- several workflows
+
+RETURNS = package(app_definition={"name": "Returns", "description": "returns assistant", "guardrails": []})
+
+
+def tree_bytes(root):
+    """``{relative path: bytes}`` of every file under ``root``."""
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.parametrize("fmt", ["files", "zip"])
+def test_export_workflows_writes_what_single_exports_write(fake, capfd, tmp_path, fmt):
+    fake.workflows["a-2"] = {"name": "Returns", "latest": RETURNS, "deployed": RETURNS}
+    common = {"state": "exported", "format": fmt, "portable": True, "values": {"API_URL": "https://dev.example.com"}}
+    for folder, workflow_id in (("orders", "a-1"), ("returns", "a-2")):
+        code, result, _out = run_module(koreai_workflow.main, capfd, args(workflow_id=workflow_id, dest=str(tmp_path / "single" / folder), **common))
+        assert code == 0 and result["changed"] is True
+    fake.calls.clear()
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(workflows={"orders": "a-1", "returns": "a-2"}, dest=str(tmp_path / "bulk"),
+                                                                      **common))
+    assert code == 0 and result["changed"] is True and result["workflow_id"] is None and result["msg"] == "2 exported"
+    single, bulk = tree_bytes(tmp_path / "single"), tree_bytes(tmp_path / "bulk")
+    assert bulk == single and len(bulk) == (6 if fmt == "files" else 2)
+    if fmt == "files":   # portable: the value became a placeholder (in the zips too: they equal the single exports)
+        assert b'"@@API_URL@@"' in bulk["orders/env_variables.json"] and b'"@@API_URL@@"' in bulk["returns/env_variables.json"]
+    assert [(f["id"], f["name"], f["workflow_id"], f["action"]) for f in result["flows"]] == [
+        ("a-1", "orders", "a-1", "exported"), ("a-2", "returns", "a-2", "exported")]
+    assert all(path.startswith(str(tmp_path / "bulk" / f["name"])) for f in result["flows"] for path in f["files"])
+    assert all(f["fingerprint"].startswith("sha256:") for f in result["flows"])
+    assert result["flows"][0]["fingerprint"] != result["flows"][1]["fingerprint"]
+    # one export job per workflow, in this one run
+    assert sorted(c[1] for c in fake.calls if c[1].endswith("/export")) == ["/api/public/workflows/a-1/export", "/api/public/workflows/a-2/export"]
+
+
+def test_export_workflows_again_is_unchanged_and_writes_nothing(fake, capfd, tmp_path):
+    fake.workflows["a-2"] = {"name": "Returns", "latest": RETURNS, "deployed": RETURNS}
+    task = args(state="exported", workflows={"orders": "a-1", "returns": "a-2"}, dest=str(tmp_path / "out"))
+    code, result, _out = run_module(koreai_workflow.main, capfd, task)
+    assert code == 0 and result["changed"] is True
+    mtimes = {path: path.stat().st_mtime_ns for path in (tmp_path / "out").rglob("*") if path.is_file()}
+    assert len(mtimes) == 6
+    code, result, _out = run_module(koreai_workflow.main, capfd, task)
+    assert code == 0 and result["changed"] is False and [f["action"] for f in result["flows"]] == ["unchanged", "unchanged"]
+    assert {path: path.stat().st_mtime_ns for path in (tmp_path / "out").rglob("*") if path.is_file()} == mtimes
+    assert fake.writes() == []
+
+
+def test_export_workflows_runs_the_export_jobs_in_parallel(fake, capfd, tmp_path, mocker):
+    """Both export jobs are started before either finishes: each start waits (bounded) for the other at a barrier,
+    which a one-after-the-other export never passes."""
+    fake.workflows["a-2"] = {"name": "Returns", "latest": RETURNS, "deployed": RETURNS}
+    barrier = threading.Barrier(2, timeout=30)
+    start_export = KoreAIClient.start_export
+
+    def meet(self, workflow_id, flow_id=None):
+        barrier.wait()
+        return start_export(self, workflow_id, flow_id)
+
+    mocker.patch.object(KoreAIClient, "start_export", meet)
+    task = args(state="exported", workflows={"orders": "a-1", "returns": "a-2"}, dest=str(tmp_path / "out"), parallel=2)
+    code, result, _out = run_module(koreai_workflow.main, capfd, task)
+    assert code == 0 and [f["action"] for f in result["flows"]] == ["exported", "exported"], result["msg"]
+
+
+@pytest.mark.parametrize("workflows, message", [
+    ({"orders": "a-1", "a/b": "a-2"}, "workflows: the folder name 'a/b' cannot be used"),
+    ({"..": "a-1"}, "workflows: the folder name '..' cannot be used"),
+    ({"": "a-1"}, "workflows: the folder name '' cannot be used"),
+    ({"ord\x00ers": "a-1"}, "workflows: the folder name 'ord\\x00ers' cannot be used"),
+    ({"orders": "a-1", "returns": "../a-2"}, "workflows['returns'] '../a-2' is not a valid id"),
+    ({"orders": "a 1"}, "workflows['orders'] 'a 1' is not a valid id"),
+    ({"orders": 12}, "workflows['orders'] 12 is not a valid id"),
+    ({}, "workflows is empty"),
+])
+def test_export_workflows_bad_entry_fails_before_any_call(fake, capfd, tmp_path, workflows, message):
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(state="exported", workflows=workflows, dest=str(tmp_path / "out")))
+    assert code == 1 and message in result["msg"], result["msg"]
+    assert fake.calls == [] and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"workflow_id": "a-1"}, "mutually exclusive: workflow_id|workflows"),
+    ({"flow_id": "cf-1"}, "mutually exclusive: flow_id|workflows"),
+    ({"name": "Orders"}, "mutually exclusive: name|workflows"),
+])
+def test_export_workflows_with_a_single_workflow_option_is_rejected(fake, capfd, tmp_path, extra, message):
+    task = args(state="exported", workflows={"orders": "a-1"}, dest=str(tmp_path / "out"), **extra)
+    code, result, _out = run_module(koreai_workflow.main, capfd, task)
+    assert code == 1 and message in result["msg"], result["msg"]
+    assert fake.calls == []
+
+
+def test_workflows_argument_rules(fake, capfd, tmp_path):
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(state="exported", dest=str(tmp_path / "out")))
+    assert code == 1 and "workflow_id, workflows" in result["msg"], result["msg"]
+    src = write_dir(tmp_path / "pkg", PACKAGE)
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(workflows={"orders": "a-1"}, src=src))   # state=present
+    assert code == 1 and "state is present but any of the following are missing: workflow_id, name" in result["msg"], result["msg"]
+    (tmp_path / "f").write_text("x")
+    code, result, _out = run_module(koreai_workflow.main, capfd, args(state="exported", workflows={"orders": "a-1"}, dest=str(tmp_path / "f")))
+    assert code == 1 and "not a directory" in result["msg"], result["msg"]
+    (tmp_path / "out" / "orders").mkdir(parents=True)
+    task = args(state="exported", workflows={"orders": "a-1"}, dest=str(tmp_path / "out"), format="zip")
+    code, result, _out = run_module(koreai_workflow.main, capfd, task)
+    assert code == 1 and "is a directory; with format=zip" in result["msg"], result["msg"]
+    assert fake.calls == []

@@ -262,25 +262,44 @@ def omit_empty(value):
 
 
 def canonical_flow(doc):
-    """What ``descope flow export`` writes for an exported flow (a cleaned deep copy)."""
-    doc = copy.deepcopy(doc)
+    """What ``descope flow export`` writes for an exported flow; ``doc`` itself is never changed.
+
+    Only the parts that are cleaned (``metadata``, ``references``, each screen's ``interactions``) are copied; the
+    rest (``contents``, the screens' HTML: most of a flow) is shared with ``doc``. Copy the result before changing it
+    in place.
+    """
+    doc = dict(doc)
     if "metadata" in doc:
+        doc["metadata"] = copy.deepcopy(doc["metadata"])
         omit_empty(doc["metadata"])
-    if omit_empty(doc.get("references")):
-        doc.pop("references", None)
+    if "references" in doc:
+        references = copy.deepcopy(doc["references"])
+        if omit_empty(references):
+            del doc["references"]
+        else:
+            doc["references"] = references
     screens = doc.get("screens")
     if isinstance(screens, list):
+        cleaned = []
         for screen in screens:
             if isinstance(screen, dict) and "interactions" in screen:
+                screen = dict(screen)
+                screen["interactions"] = copy.deepcopy(screen["interactions"])
                 omit_empty(screen["interactions"])
+            cleaned.append(screen)
+        doc["screens"] = cleaned
     return doc
 
 
 def canonical_theme(doc):
-    """What ``descope theme export`` writes: the theme with empty ``references`` dropped."""
-    doc = copy.deepcopy(doc)
-    if omit_empty(doc.get("references")):
-        doc.pop("references", None)
+    """What ``descope theme export`` writes: the theme with empty ``references`` dropped (only they are copied)."""
+    doc = dict(doc)
+    if "references" in doc:
+        references = copy.deepcopy(doc["references"])
+        if omit_empty(references):
+            del doc["references"]
+        else:
+            doc["references"] = references
     return doc
 
 

@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-uri", action="store_true", help="do not run the uri loop (it takes about 1 s per API call)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (playbook logs, reports, backups)")
     args = parser.parse_args(argv)
+    args.collections = os.path.abspath(args.collections)   # the playbooks run in a work directory of their own
     if not os.path.isdir(os.path.join(args.collections, "ansible_collections", "flowops", "flows")):
         parser.error("run `make install` first: the benchmark uses the collection installed in %s" % args.collections)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 
 import requests
 from urllib3.response import HTTPResponse
@@ -187,6 +188,35 @@ def test_canonical_flow_keeps_non_empty_references_and_empty_metadata_object():
     out = d.canonical_flow(sample(metadata={"disabled": False}, references={"roles": {"R": "ROL1"}}))
     assert out["metadata"] == {}
     assert out["references"] == {"roles": {"R": "ROL1"}}
+
+
+def _deep_copy_canonical_flow(doc):
+    """The former implementation (a whole deep copy, then cleaned in place): the reference for the copy-on-write one."""
+    doc = copy.deepcopy(doc)
+    if "metadata" in doc:
+        d.omit_empty(doc["metadata"])
+    if d.omit_empty(doc.get("references")):
+        doc.pop("references", None)
+    for screen in doc.get("screens") if isinstance(doc.get("screens"), list) else []:
+        if isinstance(screen, dict) and "interactions" in screen:
+            d.omit_empty(screen["interactions"])
+    return doc
+
+
+def test_canonical_flow_copies_only_what_it_cleans_and_gives_the_same_bytes_on_every_sample():
+    samples_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "fixtures", "samples", "descope")
+    docs = [sample(), sample(references=None), sample(metadata="x", screens=[{"interactions": None}, "not a screen"])]
+    for name in sorted(os.listdir(samples_dir)):
+        if name.endswith(".json"):
+            with open(os.path.join(samples_dir, name), encoding="utf-8") as handle:
+                docs.append(json.load(handle))
+    for doc in docs:
+        before = copy.deepcopy(doc)
+        out = d.canonical_flow(doc)
+        assert doc == before                                   # the input is never changed
+        assert d.dumps(out, html_escape=True) == d.dumps(_deep_copy_canonical_flow(doc), html_escape=True)
+        if isinstance(doc.get("contents"), dict):
+            assert out["contents"] is doc["contents"]          # the big part is shared, not copied
 
 
 def test_normalise_flow_forces_id_and_drops_ignore_paths():

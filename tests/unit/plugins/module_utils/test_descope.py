@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 
 import requests
 from urllib3.response import HTTPResponse

@@ -13,9 +13,10 @@ import re
 
 # A line of a unified diff as the default callback prints it (--- / +++ headers, @@ hunks, +/- content lines).
 DIFF_LINE = re.compile(r"^(--- |\+\+\+ |@@ |[+-][ \t]*[\"{}\[\]])")
-# What the real promote of the demo estate printed before the roles stopped forcing diff: true (1,563 lines).
-# The issue's goal is under 150; the skeleton's task count is what is left (see the report of this change).
-MAX_LINES = 340
+# What the real promote of the demo estate printed before the roles stopped forcing diff: true (1,563 lines); 331
+# with a second check-mode pass to verify and a loop of export runs per DaVinci/Kore.ai flow, 309 without them.
+# The issue's goal is under 150; the skeleton's task count is what is left.
+MAX_LINES = 320
 
 
 def diff_lines(text):

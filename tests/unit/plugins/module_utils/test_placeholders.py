@@ -61,6 +61,24 @@ def test_document_is_not_changed():
     assert doc == {"a": ["@@A@@"]}
 
 
+def test_a_document_without_markers_is_returned_as_is_and_still_checks_values():
+    doc = {"a": ["x", {"b": JsonNumber("1.50")}], "c": "@ and # alone", "d": None}
+    assert p.resolve(doc, {"HOST": "h"}, "f.json") is doc
+    assert p.find_placeholders(doc) == []
+    with pytest.raises(p.PlaceholderError):
+        p.resolve(doc, {"not a name": "h"}, "f.json")
+
+
+@pytest.mark.parametrize("doc, names, resolved", [
+    ({"##KEY##": "@@HOST@@"}, ["HOST"], {"##KEY##": "h"}),               # keys are never placeholders
+    ({"k": [1, {"x": "https://##HOST##/a"}]}, ["HOST"], {"k": [1, {"x": "https://h/a"}]}),
+    ({"k": "a@@HOST@@"}, [], {"k": "a@@HOST@@"}),                       # not a whole value: not a placeholder
+])
+def test_a_marker_anywhere_takes_the_full_walk(doc, names, resolved):
+    assert [name for _path, _text, name in p.find_placeholders(doc)] == names
+    assert p.resolve(doc, {"HOST": "h"}, "f.json") == resolved
+
+
 def test_missing_value_names_file_path_placeholder_and_known_names():
     doc = {"contents": {"tasks": [{}, {}, {}, {"args": {"url": "https://##API_HOST##/x"}}]}, "references": {"connectors": {"http": "@@HTTP_ID@@"}}}
     with pytest.raises(p.PlaceholderError) as exc:

@@ -261,6 +261,16 @@ def omit_empty(value):
     return value is None
 
 
+def _clean_references(doc):
+    """In ``doc`` (a shallow copy of a flow or theme): ``references`` cleaned (a copy), or dropped when empty."""
+    if "references" in doc:
+        references = copy.deepcopy(doc["references"])
+        if omit_empty(references):
+            del doc["references"]
+        else:
+            doc["references"] = references
+
+
 def canonical_flow(doc):
     """What ``descope flow export`` writes for an exported flow; ``doc`` itself is never changed.
 
@@ -272,12 +282,7 @@ def canonical_flow(doc):
     if "metadata" in doc:
         doc["metadata"] = copy.deepcopy(doc["metadata"])
         omit_empty(doc["metadata"])
-    if "references" in doc:
-        references = copy.deepcopy(doc["references"])
-        if omit_empty(references):
-            del doc["references"]
-        else:
-            doc["references"] = references
+    _clean_references(doc)
     screens = doc.get("screens")
     if isinstance(screens, list):
         cleaned = []
@@ -294,12 +299,7 @@ def canonical_flow(doc):
 def canonical_theme(doc):
     """What ``descope theme export`` writes: the theme with empty ``references`` dropped (only they are copied)."""
     doc = dict(doc)
-    if "references" in doc:
-        references = copy.deepcopy(doc["references"])
-        if omit_empty(references):
-            del doc["references"]
-        else:
-            doc["references"] = references
+    _clean_references(doc)
     return doc
 
 

@@ -372,3 +372,36 @@ def test_promote_honours_the_stage_order(emulator, shop, play):
     assert writes(emulator) == 0
     forced = play("promote", shop, {"from": "dev", "to": "prod", "force": True}, limit="shop_descope_prod")
     assert forced.rc == 0, forced.text()
+
+
+def test_kore_ai_plan_is_refused_when_the_workflow_changed_since_and_applied_exactly_otherwise(emulator, shop, play, tmp_path):
+    """The exact plan for Kore.ai (the other providers: test_plan.py): plan -> the target workflow changes (as an edit in
+    the console would) -> apply refuses, names the workflow, zero writes; a new plan is applied exactly."""
+    tree = tmp_path / "flows"
+    backup = play("backup", shop, {"backup_dir": str(tree), "backup_portable": True}, limit="shop_koreai_dev")
+    assert backup.rc == 0, backup.text()
+    planned = play("apply", shop, {"tree": str(tree), "to": "staging", "plan_out": "plan.json"}, check=True, limit="shop_koreai_staging")
+    assert planned.rc == 0, planned.text()
+    assert writes(emulator) == 0
+    with open(os.path.join(str(tmp_path), "plan.json"), encoding="utf-8") as handle:
+        entries = json.load(handle)["hosts"]["shop_koreai_staging"]["flows"]
+    assert [(f["name"], f["action"]) for f in entries] == [("orders-assistant", "updated")]
+
+    snapshot = emulator.snapshot()
+    account = next(a for a in snapshot["koreai"]["accounts"] if a["id"] == KOREAI["staging"]["account"])
+    for version in account["workflows"][0]["versions"]:
+        version["flow_definition"]["nodes"].append({"id": "hotfix", "type": "message", "text": "edited in the console"})
+    emulator.restore(snapshot)
+    emulator.clear_requests()
+    refused = play("apply", shop, {"tree": str(tree), "to": "staging", "plan": "plan.json"}, limit="shop_koreai_staging")
+    assert refused.rc != 0
+    assert "orders-assistant" in refused.text() and "the target changed since the plan" in refused.text()
+    assert writes(emulator) == 0
+
+    replanned = play("apply", shop, {"tree": str(tree), "to": "staging", "plan_out": "again.json"}, check=True, limit="shop_koreai_staging")
+    assert replanned.rc == 0, replanned.text()
+    applied = play("apply", shop, {"tree": str(tree), "to": "staging", "plan": "again.json"}, limit="shop_koreai_staging")
+    assert applied.rc == 0, applied.text()
+    deployed = koreai_deployed(emulator.snapshot(), "staging")
+    assert [n["id"] for n in deployed["flow_definition"]["nodes"]] == ["start", "lookup", "answer"]
+    assert {v["key"]: v["value"] for v in deployed["env_variables"]} == {"ORDERS_API_URL": "https://%s/api" % VALUES["staging"]["ORDERS_HOST"]}

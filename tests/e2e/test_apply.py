@@ -274,6 +274,29 @@ def test_an_unresolved_placeholder_fails_before_any_write(emulator, shop, play, 
     assert descope_project(emulator.snapshot(), "staging") == descope_project(before, "staging")
 
 
+def test_an_unresolved_placeholder_fails_before_any_write_for_davinci_and_kore_ai(emulator, shop, play, tmp_path):
+    tree = tmp_path / "flows"
+    backup = play("backup", shop, {"backup_dir": str(tree), "backup_portable": True, "backup_include_theme": False},
+                  limit="shop_davinci_dev,shop_koreai_dev")
+    assert backup.rc == 0, backup.text()
+    for name in ("API_HOST", "ORDERS_HOST"):
+        del shop["all"]["children"]["staging"]["vars"]["flow_values"][name]
+    before = emulator.snapshot()
+    emulator.clear_requests()
+    run = play("apply", shop, {"tree": str(tree), "to": "staging", "force": True}, limit="shop_davinci_staging,shop_koreai_staging")
+    assert run.rc != 0
+    assert run.failed_hosts() == ["shop_davinci_staging", "shop_koreai_staging"]
+    for host, name, path in (("shop_davinci_staging", "API_HOST", "full-basic.json"),
+                             ("shop_koreai_staging", "ORDERS_HOST", "env_variables.json")):
+        msg = next(m for m in failures(run) if m.startswith("Apply of") and " to %s failed" % host in m)
+        assert name in msg and path in msg, msg
+        assert "Nothing was written to the target" in msg and "restored" not in msg, msg
+    assert writes(emulator) == 0
+    after = emulator.snapshot()
+    assert davinci_current(after, "staging") == davinci_current(before, "staging")
+    assert koreai_deployed(after, "staging") == koreai_deployed(before, "staging")
+
+
 def test_tags_and_exclusion_select_the_flows_of_the_tree(emulator, shop, play, tmp_path):
     tree = tmp_path / "flows"
     write_descope_tree(tree, tags={"sign-in-oauth": ["login"], "connector-flow": ["login", "partners"], "role-flow": ["admin"]})

@@ -59,8 +59,8 @@ options:
     type: str
   names:
     description:
-      - With O(state=exported), the exact names of several flows to export in one run, instead of O(flow_id) or O(name):
-        one token, one listing of flows and connections for all of them, and the exports run O(parallel) at a time.
+      - With O(state=exported), the exact names of several flows to export in one run, instead of O(flow_id) or O(name).
+        All of them share one token and one listing of flows and connections, and the exports run O(parallel) at a time.
       - Every name must exist (checked before the first export); a subflow used by several of them is written once.
     type: list
     elements: str

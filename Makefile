@@ -43,7 +43,7 @@ demo:
 
 help:
 	@echo "make demo    - a dev -> prod promotion of six emulated environments (Descope, DaVinci, Kore.ai)"
-	@echo "make test    - set up venvs, install the collection privately, run lint, docs, sanity, units, release checks, emulator, integration, e2e, molecule, then the older ansible-core runs (2.19: sanity, units, integration; 2.20: units, integration)"
+	@echo "make test    - set up venvs, install the collection privately, run lint, docs, sanity, units, release checks, emulator, integration, e2e, the fault matrix, molecule, then the older ansible-core runs (2.19: sanity, units, integration; 2.20: units, integration)"
 	@echo "make docs    - the documentation site (modules, roles, user guides) as HTML in .build/docs"
 	@echo "make faults  - the fault matrix: every injected fault at every promotion step, classified ok / clean-fail / unclean"
 	@echo "make bench   - benchmarks: the emulator, a bulk import by parallel, the document layer, promote vs a uri loop (ratios to same-run baselines)"
@@ -116,8 +116,9 @@ integration: venv
 	tests/scripts/with-emulator.sh $(PY) bash -c 'printf "emulator_url: %s\n" "$$FLOWOPS_EMULATOR_URL" > $(COLL_DIR)/tests/integration/integration_config.yml && cd $(COLL_DIR) && ansible-test integration --python $(PYVER) --local --color no'
 
 # The fault matrix (issue 14: 106 cells through the promote role by default, each one a code path no other cell takes;
-# FLOWOPS_FAULT_MATRIX_FULL=1 runs all 262) costs ~25 CPU-minutes: `make e2e` leaves it out, `make faults` runs it
-# alone (FLOWOPS_FAULT_MATRIX_PROVIDERS / _CELLS select a subset).
+# FLOWOPS_FAULT_MATRIX_FULL=1 runs all 262) costs ~25 CPU-minutes (about 16 minutes on 2 busy cores): `make e2e`
+# leaves it out, `make faults` runs it alone (FLOWOPS_FAULT_MATRIX_PROVIDERS / _CELLS select a subset), `make test`
+# runs both.
 e2e: install
 	$(PY) -m pytest -q -p no:cacheprovider -m "not fault_matrix" tests/e2e tests/bad_input
 
@@ -144,7 +145,7 @@ oldest: venv venv-oldest
 middle: venv venv-middle
 	$(call core_run,$(MID_VENV),$(MID_ROOT),$(MID_DIR),$(MID_PYVER))
 
-test: venv lint docs sanity units release-tests emulator-tests integration e2e molecule oldest middle
+test: venv lint docs sanity units release-tests emulator-tests integration e2e faults molecule oldest middle
 	@echo "make test: all suites passed"
 
 # Benchmarks (not tests): the emulator's concurrency and throughput, then one bulk descope_flow task by `parallel`.

@@ -18,6 +18,7 @@ import typing as t
 
 from ansible_collections.flowops.flows.plugins.module_utils._document import (
     DocumentError,
+    fingerprint,
     load_file,
     safe_join,
     check_id,
@@ -897,12 +898,18 @@ class ExportAdapter(Adapter):
                 raise FlowError("flows '%s' and '%s' would both be written to %s" % (seen[fname], name, fname))
             seen[fname] = name
             path = safe_join(self.dest, fname)
-            with self._lock:   # two flows of one run (names) that use one subflow write it once; two names, one file: error
-                other = self._written.setdefault(path, name)
-            if other != name:
-                raise FlowError("flows '%s' and '%s' would both be written to %s" % (other, name, fname))
             if self.portable_values is not None:
                 doc = make_portable(doc, self.portable_values, path, RESERVED_PLACEHOLDER_NAMES)[0]
+            # Two flows of one run (names) that use one subflow write it once when they embed the same version of it;
+            # two names for one file, or one subflow at two versions, would leave only the last one written: an error.
+            written = (name, fingerprint(doc), item.name)
+            with self._lock:
+                other = self._written.setdefault(path, written)
+            if other[0] != name:
+                raise FlowError("flows '%s' and '%s' would both be written to %s" % (other[0], name, fname))
+            if other[1] != written[1]:
+                raise FlowError("subflow '%s' differs between flows '%s' and '%s' (they use different versions of it): %s can hold "
+                                "only one; export them in separate runs or make them use the same version" % (name, other[2], item.name, fname))
             files.append((path, doc))
         return files
 

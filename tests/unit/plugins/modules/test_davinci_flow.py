@@ -310,6 +310,33 @@ def test_export_names_takes_versions_from_the_listing_or_reads_each_flow(fake, c
     assert _tree(tmp_path / "listed") == _tree(tmp_path / "read") and len(_tree(tmp_path / "read")) == 3
 
 
+def test_export_names_refuses_one_subflow_at_two_versions(fake, capfd, tmp_path):
+    """Two flows of one bulk export that embed one subflow at different versions cannot share its file: an error
+    naming the subflow and both flows, not a file holding whichever version was written last."""
+    run_flow(capfd, {"src": write_src(tmp_path, api_export())})
+    other = api_export()
+    other["flow"] = {"id": "src-other", "name": "other parent"}
+    run_flow(capfd, {"src": write_src(tmp_path, other, "other.json")})
+    child = next(fid for fid, f in fake.flows.items() if f["name"] == "child 1")
+    other_id = next(fid for fid, f in fake.flows.items() if f["name"] == "other parent")
+    export_version = fake.export_version
+
+    def pinned(flow_id, version, include_subflows=False, include_variable_values=False):
+        doc = export_version(flow_id, version, include_subflows, include_variable_values)
+        for sub in doc.get("_embedded") or []:
+            if flow_id == other_id and sub["flow"]["id"] == child:   # "other parent" pins an older child 1
+                sub["settings"] = {"logLevel": 1}
+        return doc
+    fake.export_version = pinned
+    rc, result, _unused = run_flow(capfd, {"state": "exported", "names": ["parent", "other parent"], "dest": str(tmp_path / "bulk")})
+    assert rc == 1
+    assert "subflow 'child 1' differs between flows" in result["msg"] and "'parent'" in result["msg"] and "'other parent'" in result["msg"]
+    # the same version of a shared subflow is written once, without an error
+    fake.export_version = export_version
+    rc, result, _unused = run_flow(capfd, {"state": "exported", "names": ["parent", "other parent"], "dest": str(tmp_path / "same")})
+    assert rc == 0 and "child 1.json" in _tree(tmp_path / "same")
+
+
 def test_export_names_checks_every_name_before_exporting(fake, capfd, tmp_path):
     run_flow(capfd, {"src": write_src(tmp_path, api_export())})
     dest = tmp_path / "bulk"

@@ -609,8 +609,9 @@ class EmulatorMiddleware:
                     raise
                 await provider.error_response(500, "Internal emulator error")(scope, receive, route_send)
         finally:
-            entry["status"] = status[0] if status else None
-            emu.log_request(entry)
+            if not entry.pop("_logged", False):
+                entry["status"] = status[0] if status else None
+                emu.log_request(entry)
 
     async def _run_captured(self, scope: Scope, receive: Receive, entry: dict) -> tuple[Message, bytes]:
         """Run the real route (its effect happens) and return its response start message and body, unsent."""
@@ -674,6 +675,10 @@ class EmulatorMiddleware:
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})
+        # logged now, not after the pauses below: the client may have gone on (and a test read the log) by then
+        entry["status"] = start.get("status", 200)
+        self.emulator.log_request(entry)
+        entry["_logged"] = True
         await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
         await asyncio.sleep(0.05)  # let the half body reach the socket
         transport.close()

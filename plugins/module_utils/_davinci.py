@@ -696,10 +696,15 @@ class FlowAdapter(Adapter):
             if published is None or (latest is not None and published < latest):
                 changed = True
                 if not check_mode:
-                    deployed = self.client.deploy_flow(fid)
-                    # the deploy's answer is its verify (the role reads nothing again): it must publish what was written
-                    if latest is not None and isinstance(deployed.get("publishedVersion"), (int, float)) and deployed["publishedVersion"] < latest:
-                        raise FlowError("flow %s: the deploy answered with published version %s, not the version written (%s)"
+                    deployed = self.client.deploy_flow(fid) or {}
+                    # The deploy's answer is its verify (the role reads nothing again): it must publish what was written.
+                    # An answer without publishedVersion (the field is optional, reference 3.1) proves nothing: read the flow.
+                    if not isinstance(deployed.get("publishedVersion"), (int, float)):
+                        deployed = self.client.get_flow(fid) or {}
+                        if not isinstance(deployed.get("publishedVersion"), (int, float)):
+                            raise FlowError("flow %s: deployed, but the flow read back has no published version" % item.label())
+                    if latest is not None and deployed["publishedVersion"] < latest:
+                        raise FlowError("flow %s: after the deploy the published version is %s, not the version written (%s)"
                                         % (item.label(), deployed["publishedVersion"], latest))
                     extra["published_version"] = deployed.get("publishedVersion", latest)
                     extra["version"] = deployed.get("currentVersion", latest)

@@ -228,8 +228,10 @@ def test_update_keeps_id_and_layout_option(fake, capfd, tmp_path):
     assert fake.flows[parent_id]["currentVersion"] == 2
 
 
-def test_a_deploy_that_does_not_publish_the_written_version_fails_and_rolls_back(fake, capfd, tmp_path):
-    """The deploy's answer is the verify of the deploy (the roles read nothing again after the modules)."""
+@pytest.mark.parametrize("answer", ["stale", "trimmed"])
+def test_a_deploy_that_does_not_publish_the_written_version_fails_and_rolls_back(fake, capfd, tmp_path, answer):
+    """The deploy's answer is the verify of the deploy (the roles read nothing again after the modules); an answer
+    without publishedVersion (optional in the API's schema) is checked by reading the flow."""
     doc = api_export()
     src = write_src(tmp_path, doc)
     run_flow(capfd, {"src": src})
@@ -240,13 +242,31 @@ def test_a_deploy_that_does_not_publish_the_written_version_fails_and_rolls_back
 
     def stale_deploy(flow_id):
         fake.writes.append(("deploy", flow_id))
+        if answer == "trimmed":   # nothing published, and an answer that does not say so
+            return {k: v for k, v in fake.flows[flow_id].items() if k != "publishedVersion"}
         return dict(copy.deepcopy(fake.flows[flow_id]), publishedVersion=before["publishedVersion"])
     fake.deploy_flow = stale_deploy
     rc, result, _unused = run_flow(capfd, {"src": src})
-    assert rc == 1 and "the deploy answered with published version 1, not the version written (2)" in result["msg"]
+    assert rc == 1 and "after the deploy the published version is 1, not the version written (2)" in result["msg"]
     parent = next(f for f in result["flows"] if f["name"] == "parent")
     assert parent["action"] == "failed" and parent["rollback"] == "restored"
     assert fake.flows[parent_id]["graphData"] == before["graphData"]   # rolled back from the document read before
+
+
+def test_a_deploy_answer_without_published_version_is_checked_by_a_read(fake, capfd, tmp_path):
+    doc = api_export()
+    src = write_src(tmp_path, doc)
+    run_flow(capfd, {"src": src})
+    parent_id = next(f["id"] for f in fake.flows.values() if f["name"] == "parent")
+    doc["graphData"]["elements"]["nodes"][0]["data"]["properties"] = {"url": {"value": "https://changed.example"}}
+    write_src(tmp_path, doc)
+    deploy = fake.deploy_flow
+    fake.deploy_flow = lambda flow_id: {k: v for k, v in deploy(flow_id).items() if k != "publishedVersion"}
+    reads = _counting(fake, "get_flow")
+    rc, result, _unused = run_flow(capfd, {"src": src})
+    assert rc == 0 and reads["get_flow"] >= 1, result.get("msg")
+    parent = next(f for f in result["flows"] if f["name"] == "parent")
+    assert parent["action"] == "updated" and parent["published_version"] == 2 == fake.flows[parent_id]["publishedVersion"]
 
 
 def test_export_writes_portable_files_then_reimports_unchanged(fake, capfd, tmp_path):

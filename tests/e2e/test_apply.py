@@ -428,3 +428,8 @@ def test_kore_ai_plan_is_refused_when_the_workflow_changed_since_and_applied_exa
     deployed = koreai_deployed(emulator.snapshot(), "staging")
     assert [n["id"] for n in deployed["flow_definition"]["nodes"]] == ["start", "lookup", "answer"]
     assert {v["key"]: v["value"] for v in deployed["env_variables"]} == {"ORDERS_API_URL": "https://%s/api" % VALUES["staging"]["ORDERS_HOST"]}
+    # ... and a second apply of the same tree changes nothing and makes zero write calls
+    emulator.clear_requests()
+    again = play("apply", shop, {"tree": str(tree), "to": "staging"}, limit="shop_koreai_staging")
+    assert again.rc == 0, again.text()
+    assert again.changed() == 0 and writes(emulator) == 0

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: flowops.flows contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters ``flow_plan`` (module results -> plan document) and ``flow_plan_markdown`` (plan -> Markdown).
+"""Filters ``flow_plan`` (module results -> plan document), ``flow_plan_markdown`` (plan -> Markdown) and
+``flow_plan_expect`` (a plan file's text -> one host's entries, the modules' ``expect``).
 
 A plan records, per host and per flow, the action and the fingerprints of the desired document and of the
 target's current document, exactly as the modules return them (check mode and the real run give the same values).
@@ -9,6 +10,8 @@ Its entries for one host are what the modules' ``expect`` option takes.
 """
 
 from __future__ import annotations
+
+import json
 
 from ansible.errors import AnsibleFilterError
 
@@ -87,6 +90,34 @@ def check_plan(plan):
     return plan
 
 
+def flow_plan_expect(text, path, host, provider, project, stage, prune=False):
+    """One host's entries of a plan file (the modules' ``expect``), after checking that the file is a plan made for
+    this host as it is run now (provider, project, stage, prune). Every refusal names the file and what was expected."""
+    try:
+        plan = json.loads(text) if isinstance(text, (str, bytes)) else text
+    except ValueError as exc:
+        raise AnsibleFilterError("%s: not a JSON plan file (%s)" % (path, str(exc)[:200])) from None
+    try:
+        check_plan(plan)
+    except AnsibleFilterError as exc:
+        raise AnsibleFilterError("%s: %s; expected format '%s', version %d and a hosts mapping (write one with --check -e plan_out=plan.json)."
+                                 % (path, str(exc), PLAN_FORMAT, PLAN_VERSION)) from None
+    hosts = plan["hosts"]
+    if host not in hosts:
+        raise AnsibleFilterError("%s is not in the plan %s (it plans %s); nothing was written to it. Make a new plan that includes it "
+                                 "(--check -e plan_out=...)." % (host, path, ", ".join(hosts) or "no host"))
+    entry = hosts[host] if isinstance(hosts[host], dict) else {}
+    flows = entry.get("flows")
+    made_for = (entry.get("provider", provider), entry.get("project", project), entry.get("stage", stage), bool(entry.get("prune", False)))
+    if made_for != (provider, project, stage, bool(prune)) or not isinstance(flows, list):
+        raise AnsibleFilterError(
+            "%s: the plan of %s was made for provider %s, project %s, stage %s, prune %s; this run is %s, %s, %s, prune %s%s. "
+            "Apply with the same settings as the plan, or make a new plan."
+            % (path, host, entry.get("provider", "?"), entry.get("project", "?"), entry.get("stage", "?"), str(made_for[3]).lower(),
+               provider, project, stage, str(bool(prune)).lower(), "" if isinstance(flows, list) else " (and its flows are not a list)"))
+    return flows
+
+
 def _cell(text):
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
@@ -158,4 +189,4 @@ class FilterModule:  # pylint: disable=too-few-public-methods
     """flowops.flows plan filters."""
 
     def filters(self):
-        return {"flow_plan": flow_plan, "flow_plan_markdown": flow_plan_markdown}
+        return {"flow_plan": flow_plan, "flow_plan_markdown": flow_plan_markdown, "flow_plan_expect": flow_plan_expect}

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.flowops.flows.plugins.filter.flow_plan import FilterModule, check_plan, flow_plan, flow_plan_markdown
+from ansible_collections.flowops.flows.plugins.filter.flow_plan import FilterModule, check_plan, flow_plan, flow_plan_expect, flow_plan_markdown
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, Engine, Item
 
 
@@ -110,7 +110,7 @@ def test_markdown_refuses_what_is_not_a_plan(plan, message):
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"flow_plan", "flow_plan_markdown"}
+    assert set(FilterModule().filters()) == {"flow_plan", "flow_plan_markdown", "flow_plan_expect"}
 
 
 def test_a_flow_only_deployed_is_planned_and_shown():
@@ -120,3 +120,30 @@ def test_a_flow_only_deployed_is_planned_and_shown():
     text = flow_plan_markdown(plan)
     assert "| deployed | Login (`f1`) | the document is unchanged; the flow is deployed |" in text
     assert "1 to deploy, enable or disable only" in text
+
+
+PLAN_TEXT = json.dumps({"format": "flowops.flows/plan", "version": 1, "hosts": {
+    "prod": {"provider": "descope", "project": "portal", "stage": "prod", "prune": False,
+             "flows": [{"id": "a", "name": "A", "action": "updated", "fingerprint": "sha256:1", "current_fingerprint": "sha256:0"}]}}})
+RUN = {"path": "/p/plan.json", "host": "prod", "provider": "descope", "project": "portal", "stage": "prod"}
+
+
+def test_plan_expect_returns_the_host_entries_of_a_plan_made_for_it():
+    assert flow_plan_expect(PLAN_TEXT, **RUN) == [{"id": "a", "name": "A", "action": "updated", "fingerprint": "sha256:1",
+                                                  "current_fingerprint": "sha256:0"}]
+    assert FilterModule().filters()["flow_plan_expect"] is flow_plan_expect
+
+
+@pytest.mark.parametrize("text, run, message", [
+    ("{not json", {}, r"^/p/plan\.json: not a JSON plan file \("),
+    (json.dumps({"format": "other"}), {}, r"^/p/plan\.json: not a flowops.flows plan.*expected format 'flowops.flows/plan', version 1"),
+    (json.dumps({"format": "flowops.flows/plan", "version": 1, "hosts": []}), {}, r"^/p/plan\.json: plan: hosts must be a dict"),
+    (PLAN_TEXT, {"host": "staging"}, r"^staging is not in the plan /p/plan\.json \(it plans prod\); nothing was written to it"),
+    (PLAN_TEXT, {"stage": "staging"}, r"the plan of prod was made for provider descope, project portal, stage prod, prune false; "
+                                      r"this run is descope, portal, staging, prune false\. Apply with the same settings"),
+    (PLAN_TEXT, {"prune": True}, r"prune false; this run is descope, portal, prod, prune true"),
+    (json.dumps({"format": "flowops.flows/plan", "version": 1, "hosts": {"prod": {"flows": "x"}}}), {}, r"\(and its flows are not a list\)"),
+])
+def test_plan_expect_refuses_naming_the_file_and_what_was_expected(text, run, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        flow_plan_expect(text, **dict(RUN, **run))

@@ -320,6 +320,15 @@ def test_tags_and_exclusion_select_the_flows_of_the_tree(emulator, shop, play, t
     assert "no-such-flow" in msg and "tag:nope" in msg and "Nothing was written" in msg, msg
     assert writes(emulator) == 0
 
+    # a tags.yml that is not a mapping of flow -> list of tags is refused, naming the file, before any write
+    for bad in (["login"], {"sign-in-oauth": {"nested": "x"}}):
+        (tree / "shop" / "descope" / "tags.yml").write_text(yaml.safe_dump(bad), encoding="utf-8")
+        bad_tags = play("apply", shop, {"tree": str(tree), "to": "staging", "force": True}, limit="shop_descope_staging")
+        assert bad_tags.rc != 0
+        msg = next(m for m in failures(bad_tags) if m.startswith("Apply of"))
+        assert "tags.yml: expected a mapping of flow (file name without .json, or folder name) -> list of tags" in msg, msg
+        assert "Nothing was written" in msg and writes(emulator) == 0
+
 
 def test_kore_ai_and_davinci_selection_leaves_other_flows_alone(emulator, shop, play, tmp_path):
     tree = tmp_path / "flows"

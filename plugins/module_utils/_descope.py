@@ -702,7 +702,9 @@ def plan_present_flow(client, params, context):  # pylint: disable=unused-argume
         raise FlowError("prune: src must be a directory (the whole desired set of flows), got %s"
                         % (params["src"] if params["src"] else "an inline flow"))
     items = flow_items(desired_flows(params["src"], params["flow"], ids[0] if ids else None, params.get("values")))
-    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), items, "present", expect=options["expect"], prune=options["prune"])
+    snapshot = ExportFiles(params["snapshot_dir"]) if params.get("snapshot_dir") else None   # the pre-run backup, as export writes it
+    return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), items, "present", expect=options["expect"], prune=options["prune"],
+                snapshot=snapshot)
 
 
 def plan_absent_flow(client, params, context):  # pylint: disable=unused-argument

@@ -148,10 +148,12 @@ class Plan:  # pylint: disable=too-few-public-methods
     """What a provider's ``plan_*`` function returns: the adapter, the items and the state to reach.
 
     ``files_for`` (state ``exported``) is ``Engine.export``'s callable. ``result(report, context)`` optionally
-    returns extra top-level result fields (and ``msg``) for the module's exit.
+    returns extra top-level result fields (and ``msg``) for the module's exit. ``snapshot`` (state ``present``) is a
+    callable like ``files_for``: the files of the target's current document of each item the run reads before its
+    first write (the pre-run backup, written as the provider's export writes it; not in check mode).
     """
 
-    def __init__(self, adapter, items, state, files_for=None, result=None, expect=None, prune=False):
+    def __init__(self, adapter, items, state, files_for=None, result=None, expect=None, prune=False, snapshot=None):
         self.adapter = adapter
         self.items = list(items)
         self.state = state
@@ -159,6 +161,7 @@ class Plan:  # pylint: disable=too-few-public-methods
         self.result = result
         self.expect = expect      # plan entries the run must match exactly (Engine.apply), or None
         self.prune = prune        # delete the target's flows that are not in items (Engine.apply)
+        self.snapshot = snapshot  # files_for of the pre-run backup (Engine.apply), or None
 
     def exit_fields(self, report, context):
         return dict(self.result(report, context)) if self.result is not None else {}
@@ -245,6 +248,11 @@ def _file_diff(path, old, new):
     return {"before": (old or b"").decode("utf-8", "replace"), "after": after, "before_header": path, "after_header": path}
 
 
+def _encode(content):
+    """A file's bytes: ``bytes`` as they are, a document as canonical JSON."""
+    return content if isinstance(content, bytes) else dumps(content).encode("utf-8")
+
+
 def _timestamp():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
 
@@ -263,6 +271,7 @@ class Engine:
         self._lock = threading.Lock()
         self._written = []   # (item, previous raw document or None) in write order
         self._reuse = False  # whether the current stage may use the survey's reads (nothing written yet)
+        self._snapshot = None  # files_for of the pre-run backup of the run being applied (Plan.snapshot)
 
     # ------------------------------------------------------------------ helpers
     def _map(self, func, items):
@@ -460,6 +469,10 @@ class Engine:
             item.survey = {"fingerprint": fingerprint(want) if want is not None else None,
                            "current_fingerprint": fingerprint(have) if have is not None else None,
                            "action": action, "current": current}
+            if self._snapshot is not None and current is not None and not self.check_mode:
+                # the pre-run backup is what the survey read: written before the first write of the run, or it fails
+                for path, content in self._snapshot(item, current):
+                    write_if_changed(path, _encode(content))
             return None
         except Exception as exc:  # pylint: disable=broad-exception-caught
             return self._failed(item, exc)
@@ -564,15 +577,18 @@ class Engine:
                                 {"changed": False, "flows": flows, "diff": [], "rolled_back": []})
         return pruned
 
-    def apply(self, items, state="present", expect=None, prune=False):
+    def apply(self, items, state="present", expect=None, prune=False, snapshot=None):
         """Reconcile ``items`` to ``state`` (``present`` or ``absent``). Returns the report; raises SyncError on failure.
 
         State ``present`` first surveys every item (and with ``prune`` every flow of the target that is not in
         ``items``) before anything is written: the fingerprints of the result, and ``expect`` (the entries of a
-        plan) is checked then, refusing with nothing written. Pruned flows are deleted after every stage succeeded.
+        plan) is checked then, refusing with nothing written. With ``snapshot`` (``Plan.snapshot``) the survey writes
+        each current document it read as files: the pre-run backup, so the target is read once. Pruned flows are
+        deleted after every stage succeeded.
         """
         items = list(items)
         pruned = []
+        self._snapshot = snapshot
         if state == "present":
             pruned = self._preflight(items, expect, prune)
         one = self._present_one if state == "present" else self._absent_one
@@ -658,7 +674,7 @@ class Engine:
         """Run a ``Plan``: ``exported`` -> ``export``, ``present``/``absent`` -> ``apply``."""
         if plan.state == "exported":
             return self.export(plan.items, plan.files_for)
-        return self.apply(plan.items, plan.state, expect=plan.expect, prune=plan.prune)
+        return self.apply(plan.items, plan.state, expect=plan.expect, prune=plan.prune, snapshot=plan.snapshot)
 
     # ------------------------------------------------------------------ export
     def export(self, items, files_for):
@@ -682,7 +698,7 @@ class Engine:
                 diffs = []
                 changed = False
                 for path, content in files_for(item, current):
-                    data = content if isinstance(content, bytes) else dumps(content).encode("utf-8")
+                    data = _encode(content)
                     old = _read_bytes(path)
                     if old != data:
                         changed = True

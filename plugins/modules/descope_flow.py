@@ -81,6 +81,17 @@ options:
     type: list
     elements: str
     default: [metadata.componentsVersion]
+  snapshot_dir:
+    description:
+      - With O(state=present), a directory that receives the pre-run backup, before the first write, as O(state=exported)
+        writes it (C(<flowId>.json) per flow, the flow as it was). That is every target flow the run reads, each flow of
+        the input that exists in the target and, with O(prune), each flow it would delete. Unchanged flows are written too.
+      - The flows are read once for the comparison and the backup (no separate export). A file that cannot be written
+        fails the task before any write. Nothing is written in check mode.
+      - O(state=present) with O(src) set to this directory puts the flows back.
+      - Unlike O(backup_dir), which holds a time-stamped copy of each flow the run changes.
+    type: path
+    version_added: 0.2.0
 notes:
   - "Portable files (O(values)): connector ids in C(references.connectors), role ids in C(references.roles), URLs, client
     ids and any other literal inside task arguments are plain JSON strings, so C(@@NAME@@) or C(##NAME##) in them is
@@ -276,6 +287,7 @@ ARGUMENT_SPEC = {
     "ignore_paths": {"type": "list", "elements": "str", "default": list(DEFAULT_FLOW_IGNORE_PATHS)},
     "values": {"type": "dict", "default": {}},
     "portable": {"type": "bool", "default": False},
+    "snapshot_dir": {"type": "path"},
 }
 
 ARGUMENT_SPEC.update(EXPECT_ARGSPEC)

@@ -332,6 +332,53 @@ def test_backup_written_before_update(tmp_path):
     assert json.loads(open(path, encoding="utf-8").read())["body"] == "old"
 
 
+def _snapshot_to(folder, adapter=None):
+    """A ``Plan.snapshot``: ``<folder>/<key>.json``; records the writes the adapter had made when each file was written."""
+    seen = {}
+
+    def files_for(item, current):
+        seen[item.key] = list(adapter.writes) if adapter is not None else None
+        return [(str(folder / (item.key + ".json")), current)]
+
+    return files_for, seen
+
+
+def test_snapshot_is_the_survey_read_written_before_the_first_write(tmp_path):
+    adapter = FakeAdapter({"a": {"body": "old"}, "b": {"body": "same"}, "gone": {"body": "pruned"}})
+    adapter.targets = lambda: [Item("a"), Item("b"), Item("gone")]
+    snapshot, seen = _snapshot_to(tmp_path, adapter)
+    items = [Item("a", desired={"body": "new"}), Item("b", desired={"body": "same"}), Item("c", desired={"body": "fresh"})]
+    report = engine(adapter).apply(items, prune=True, snapshot=snapshot)
+    assert [f["action"] for f in report["flows"]] == ["updated", "unchanged", "created", "deleted"]
+    # every flow the target had and the run read (unchanged and pruned ones too), as it was, before any write
+    assert sorted(os.listdir(tmp_path)) == ["a.json", "b.json", "gone.json"]
+    assert json.loads((tmp_path / "a.json").read_text(encoding="utf-8")) == {"body": "old"}
+    assert json.loads((tmp_path / "gone.json").read_text(encoding="utf-8")) == {"body": "pruned"}
+    assert seen == {"a": [], "b": [], "gone": []}
+    # each target flow is read once: the snapshot did not cost a read of its own
+    reads = []
+    adapter.read = lambda item, read=adapter.read: reads.append(item.key) or read(item)
+    engine(adapter).apply([Item("a", desired={"body": "new"}), Item("b", desired={"body": "same"})], snapshot=snapshot)
+    assert sorted(reads) == ["a", "b"]
+
+
+def test_snapshot_is_not_written_in_check_mode(tmp_path):
+    adapter = FakeAdapter({"a": {"body": "old"}})
+    snapshot, _seen = _snapshot_to(tmp_path)
+    engine(adapter, check_mode=True).apply([Item("a", desired={"body": "new"})], snapshot=snapshot)
+    assert os.listdir(tmp_path) == [] and adapter.writes == []
+
+
+def test_a_snapshot_that_cannot_be_written_fails_before_any_write(tmp_path):
+    adapter = FakeAdapter({"a": {"body": "old"}, "b": {"body": "old"}})
+    (tmp_path / "b.json").mkdir()   # a directory where the backup file goes
+    snapshot, _seen = _snapshot_to(tmp_path)
+    with pytest.raises(SyncError) as err:
+        engine(adapter).apply([Item("a", desired={"body": "new"}), Item("b", desired={"body": "new"})], snapshot=snapshot)
+    assert "b.json" in str(err.value) and "Nothing was written" in str(err.value)
+    assert adapter.writes == [] and err.value.report["changed"] is False
+
+
 def test_export_rewrites_only_changed_files(tmp_path):
     adapter = FakeAdapter({"a": {"body": "one"}})
     dest = tmp_path / "a.json"

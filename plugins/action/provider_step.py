@@ -6,13 +6,18 @@
 The roles' skeleton names no provider: each provider's steps are data in the provider table of the
 flowops.flows.provider role (``provider_steps``: the module and its options per step). One task of that role runs
 whichever module the host's provider uses, so a step is one task in the play's output for every provider, not an
-include of a file per provider. Internal to the collection's roles; it has no module page.
+include of a file per provider. Internal to the collection's roles; its options are documented on the docs-only module
+page ``plugins/modules/provider_step.py``.
 
 Options (already templated by Ansible): ``module`` (a module of this collection, or none for a step that only
 reports ``flows``), ``args`` (its options), ``each`` (one module run per entry, each entry's options over ``args``;
 a list or its JSON text), ``run`` (false: skip the step), ``flows`` (the outcome of a step without a module),
 ``connection`` (the module options that connect to the provider: under ``args``), ``no_change`` (a local artifact:
-report changed=false) and ``keys`` (the flows the step concerns).
+report changed=false), ``writes`` (the step writes to the provider) and ``keys`` (the flows the step concerns).
+
+A module run of a writing step that ends without its report (the module crashed, or running it raised an error) may
+have written before it ended: the outcome is failed and changed, so the caller's rollback runs (the failure contract).
+The other entries of an ``each`` step still run, and their outcome is kept.
 
 The result is the step's outcome: ``flows`` (every module run's flows entries), ``diff`` (their diffs), ``flow_keys``
 (``keys`` plus every subflow the flows name), ``changed``, ``failed`` and ``msg``; ``results`` holds each module run
@@ -25,7 +30,8 @@ import json
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
-from ansible.plugins.action import ActionBase
+
+from ansible_collections.flowops.flows.plugins.plugin_utils._action import ControllerAction
 
 COLLECTION = "flowops.flows"
 
@@ -37,6 +43,7 @@ ARGUMENT_SPEC = {
     "flows": {"type": "list", "elements": "dict"},
     "connection": {"type": "dict", "default": {}, "no_log": True},
     "no_change": {"type": "bool", "default": False},
+    "writes": {"type": "bool", "default": False},
     "keys": {"type": "list", "elements": "raw", "default": []},
 }
 
@@ -59,6 +66,20 @@ def _as_list(value):
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _unreported(result):
+    """A failed module run that ended without its report: no JSON at all (killed, crashed: ``module_stderr``), or an
+    uncaught exception (ansible-core 2.19+ reports it without ``msg``; every ``fail_json`` has one)."""
+    return "module_stderr" in result or "msg" not in result
+
+
+def _crash_message(result):
+    if result.get("msg"):
+        return to_text(result["msg"])
+    exception = result.get("exception")
+    event = getattr(exception, "event", None)   # ansible-core's CapturedErrorSummary
+    return "the module failed: %s" % to_text(getattr(event, "msg", None) or exception or "no message")
 
 
 def outcome(results, keys, no_change):
@@ -86,17 +107,12 @@ def outcome(results, keys, no_change):
     return out
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Run the module of one provider step (see the module docstring)."""
 
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        super().run(tmp, task_vars)
-        del tmp  # not used: the modules run on the controller
-        _validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def act(self, params, task_vars):
         keys = params["keys"]
         if not params["run"]:
             return {"skipped": True, "skip_reason": "nothing to do for this step", "changed": False, "flows": [], "diff": [],
@@ -109,7 +125,15 @@ class ActionModule(ActionBase):
             module_args = dict(params["connection"])
             module_args.update(params["args"])
             module_args.update(entry)
-            result = self._execute_module(module_name=name, module_args=module_args, task_vars=task_vars)
+            try:
+                result = self._execute_module(module_name=name, module_args=module_args, task_vars=task_vars)
+            except Exception as exc:  # pylint: disable=broad-exception-caught  # the run itself failed, not the module
+                result = {"failed": True, "msg": "%s: %s" % (name, to_text(exc)), "module_stderr": ""}
             result.pop("invocation", None)   # the module's options, connection included: not part of the outcome
+            if result.get("failed") and _unreported(result):
+                result["msg"] = _crash_message(result)
+                if params["writes"]:   # no report from the module: it may have written before it ended
+                    result["changed"] = True
+                    result["msg"] += " (the module ended without its report, so what it wrote is not known: counted as changed)"
             results.append(result)
         return outcome(results, keys, params["no_change"])

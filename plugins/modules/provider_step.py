@@ -53,6 +53,13 @@ options:
     description: Report C(changed=false) (a local artifact or a prediction, not a change to the environment).
     type: bool
     default: false
+  writes:
+    description:
+      - The step writes to the provider (apply, remove). A module run that ends without its report (the module crashed,
+        or running it raised an error) may have written before it ended, so the outcome is failed and changed, and the
+        caller's rollback runs.
+    type: bool
+    default: false
   keys:
     description: The flows the step concerns; the first part of RV(flow_keys).
     type: list

@@ -57,6 +57,49 @@ def test_each_runs_the_module_per_entry_and_keeps_going_after_a_failure():
     assert len(result["results"]) == 2 and result["warnings"] == ["w"]
 
 
+MODULE_FAILURE = {"failed": True, "msg": "Module result deserialization failed.", "module_stdout": "", "module_stderr": "Killed", "rc": 137}
+
+
+def test_a_writing_module_that_ends_without_its_report_counts_as_changed():
+    module, _calls = action({"module": "descope_flow", "args": {"state": "present"}, "writes": True}, [MODULE_FAILURE])
+    result = module.run(task_vars={})
+    assert result["failed"] and result["changed"]   # it may have written: the caller's rollback must run
+    assert "deserialization failed" in result["msg"] and "counted as changed" in result["msg"]
+    # an uncaught exception in the module: ansible-core reports it without msg
+    module, _calls = action({"module": "descope_flow", "args": {"state": "present"}, "writes": True},
+                            [{"failed": True, "changed": False, "exception": "RuntimeError: boom after a write"}])
+    result = module.run(task_vars={})
+    assert result["failed"] and result["changed"] and "boom after a write" in result["msg"]
+    # a module's own failure carries its report: it says itself whether it wrote
+    module, _calls = action({"module": "descope_flow", "args": {"state": "present"}, "writes": True},
+                            [{"failed": True, "msg": "a: unresolved placeholder", "changed": False, "flows": []}])
+    result = module.run(task_vars={})
+    assert result["failed"] and not result["changed"] and result["msg"] == "a: unresolved placeholder"
+    # a step that does not write (an export, a list) is not changed by a crash
+    module, _calls = action({"module": "descope_flow", "args": {"state": "exported"}}, [MODULE_FAILURE])
+    result = module.run(task_vars={})
+    assert result["failed"] and not result["changed"]
+
+
+def test_an_error_running_one_entry_keeps_what_the_earlier_entries_wrote():
+    module, calls = action({"module": "koreai_workflow", "args": {"state": "present"}, "writes": True,
+                            "each": [{"name": "a"}, {"name": "b"}, {"name": "c"}]},
+                           [{"changed": True, "flows": [{"name": "a", "action": "updated"}]}])
+
+    def execute_module(module_name=None, module_args=None, task_vars=None):
+        calls.append((module_name, module_args))
+        if module_args["name"] == "b":
+            raise RuntimeError("connection lost")
+        return {"changed": False, "flows": [{"name": module_args["name"], "action": "unchanged"}]}
+
+    first = module._execute_module
+    module._execute_module = lambda **kwargs: first(**kwargs) if not calls else execute_module(**kwargs)
+    result = module.run(task_vars={})
+    assert [args["name"] for _name, args in calls] == ["a", "b", "c"]   # the entries after the error still run
+    assert result["failed"] and result["changed"]
+    assert "connection lost" in result["msg"] and [f["name"] for f in result["flows"]] == ["a", "c"]
+
+
 def test_no_change_run_false_and_a_step_without_module():
     module, _calls = action({"module": "davinci_flow", "no_change": True}, [{"changed": True, "flows": []}])
     assert module.run(task_vars={})["changed"] is False

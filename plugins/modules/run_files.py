@@ -13,9 +13,9 @@ short_description: Create a run's local folders, write its report files and copy
 version_added: 0.2.0
 description:
   - The roles keep their artifacts (reports, backups, staging folders) on the controller. This action creates the
-    run's folders and writes its report files in the controller's process, in one task, where M(ansible.builtin.file)
-    and M(ansible.builtin.copy) start a module process for each folder and file.
-  - Internal to the roles; playbooks use M(ansible.builtin.file) and M(ansible.builtin.copy).
+    run's folders and writes its report files in the controller's process, in one task, where C(ansible.builtin.file)
+    and C(ansible.builtin.copy) start a module process for each folder and file.
+  - Internal to the roles; playbooks use C(ansible.builtin.file) and C(ansible.builtin.copy).
   - Local artifacts, not changes to the environment, so the task reports C(changed=false); RV(written) lists the files
     whose content changed. The roles run it with C(check_mode=false), so a check-mode run leaves its report too.
 author:
@@ -75,8 +75,6 @@ attributes:
     description: Runs on the controller.
     support: full
     platforms: posix
-seealso:
-  - module: ansible.builtin.copy
 """
 
 EXAMPLES = r"""

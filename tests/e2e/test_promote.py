@@ -90,12 +90,16 @@ def test_check_mode_shows_the_plan_for_every_provider_and_makes_no_write(emulato
         with open(report, encoding="utf-8") as handle:
             data = json.load(handle)
         assert data["status"] == "planned" and data["check_mode"] is True
+        # a report names only a backup that exists: Descope's reconcile writes its pre-run backup only when it writes,
+        # and DaVinci's prod has none of the flows (all three are created)
+        assert data["backup"] == "" if host != "assist_koreai_prod" else os.path.isdir(data["backup"]), data["backup"]
         plans[host] = {f["name"]: f["action"] for f in data["flows"]}
     assert plans["portal_descope_prod"] == {"Sign In Oauth": "updated", "Connector Flow": "created", "Role Flow": "created"}
     assert plans["portal_davinci_prod"] == {"full-basic": "created", "abcd123-subflow-1": "created", "abcd123-subflow-2": "created"}
     assert plans["assist_koreai_prod"] == {"orders-assistant": "updated"}
     markdown = open(sorted(glob.glob(str(tmp_path / "reports" / "*-portal_descope_prod-promote.md")))[-1], encoding="utf-8").read()
     assert "task 1 'Sign Up or In / OAuth' (oauth-start): arguments.defaultProvider.value changed from 'google' to 'apple'" in markdown
+    assert "- Backup of the target: none (check mode" in markdown
 
 
 def test_promotion_lands_on_every_provider_and_a_second_run_writes_nothing(emulator, inventory, promote):

@@ -24,7 +24,7 @@ import shutil
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError, write_if_changed
+from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError, differs, write_if_changed
 from ansible_collections.flowops.flows.plugins.plugin_utils._action import ControllerAction
 
 ARGUMENT_SPEC = {
@@ -59,14 +59,6 @@ def _absolute(path, what):
     return path
 
 
-def _differs(path, content):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read() != content.encode("utf-8")
-    except OSError:
-        return True
-
-
 def _copy(sources, folder):
     """Copy each file or folder of ``sources`` into ``folder`` (modes kept). Returns the paths made."""
     made = []
@@ -98,9 +90,9 @@ def make_files(directories, directory_mode, files, check_mode=False, copy=(), co
         _absolute(entry["path"], "files[%d].path" % index)
     dir_mode = _mode(directory_mode, "directory_mode")
     modes = [_mode(entry["mode"], "files[%d].mode" % index) for index, entry in enumerate(files)]
-    if check_mode:
-        return [entry["path"] for entry in files if _differs(entry["path"], entry["content"])]
     try:
+        if check_mode:
+            return [entry["path"] for entry in files if differs(entry["path"], entry["content"])]
         for directory in directories:
             os.makedirs(directory, exist_ok=True)
             os.chmod(directory, dir_mode)

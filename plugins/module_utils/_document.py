@@ -48,6 +48,7 @@ __all__ = [
     "safe_name",
     "check_id",
     "safe_join",
+    "differs",
     "write_if_changed",
     "read_text_if_exists",
 ]
@@ -764,6 +765,23 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
+def differs(path, content):
+    """True when the file at ``path`` does not hold exactly ``content`` (``str`` is UTF-8 encoded), or is missing.
+
+    Raises ``DocumentError`` when ``path`` is a directory or cannot be read.
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+    try:
+        with open(path, "rb") as handle:
+            return handle.read() != data
+    except FileNotFoundError:
+        return True
+    except IsADirectoryError:
+        raise DocumentError("%s: is a directory" % path) from None
+    except OSError as exc:
+        raise DocumentError("%s: cannot read: %s" % (path, exc.strerror or exc)) from None
+
+
 def write_if_changed(path, content, mode=0o644):
     """Atomically write ``content`` (``str`` is UTF-8 encoded) to ``path`` if its bytes differ.
 
@@ -774,16 +792,8 @@ def write_if_changed(path, content, mode=0o644):
     """
     path = os.fspath(path)
     data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
-    try:
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return False
-    except FileNotFoundError:
-        pass
-    except IsADirectoryError:
-        raise DocumentError("%s: is a directory" % path) from None
-    except OSError as exc:
-        raise DocumentError("%s: cannot read: %s" % (path, exc.strerror or exc)) from None
+    if not differs(path, data):
+        return False
     directory = os.path.dirname(os.path.abspath(path))
     tmp = None
     try:

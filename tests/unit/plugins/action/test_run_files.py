@@ -39,6 +39,16 @@ def test_check_mode_writes_nothing_and_says_what_would_change(tmp_path):
     assert written == [str(report)] and sorted(os.listdir(tmp_path)) == []
 
 
+def test_check_mode_compares_bytes_and_fails_like_a_real_run_on_a_folder(tmp_path):
+    same = tmp_path / "same.json"
+    same.write_text("{}\n", encoding="utf-8")
+    files = [{"path": str(same), "content": "{}\n", "mode": "0644"}, {"path": str(tmp_path / "new.json"), "content": "", "mode": "0644"}]
+    assert make_files([], "0700", files, check_mode=True) == [str(tmp_path / "new.json")]
+    for check_mode in (True, False):
+        with pytest.raises(AnsibleActionFail, match="is a directory"):
+            make_files([], "0700", [{"path": str(tmp_path), "content": "x", "mode": "0644"}], check_mode=check_mode)
+
+
 def test_copy_keeps_names_modes_and_whole_folders(tmp_path):
     tree = tmp_path / "tree"
     (tree / "flows").mkdir(parents=True)

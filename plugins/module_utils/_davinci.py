@@ -25,7 +25,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     safe_name,
 )
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
-from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
+from ansible_collections.flowops.flows.plugins.module_utils._models import lazy_models, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env, plan_options
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import make_portable, portable_values
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import resolve as resolve_placeholders
@@ -291,34 +291,33 @@ def client_from_params(params, http_options, on_secret=None):
 # documents: envelope models and loading
 
 
-class NodeData(Envelope):
-    id: str
+@lazy_models
+def MODELS(Envelope):  # noqa: N802,N803  pylint: disable=invalid-name  # the envelope models, built on first use
+    class NodeData(Envelope):
+        id: str
 
+    class GraphNode(Envelope):
+        data: NodeData
 
-class GraphNode(Envelope):
-    data: NodeData
+    class GraphElements(Envelope):
+        nodes: t.List[GraphNode] = []
+        edges: t.Optional[t.List[t.Dict[str, t.Any]]] = None
 
+    class GraphData(Envelope):
+        elements: GraphElements
 
-class GraphElements(Envelope):
-    nodes: t.List[GraphNode] = []
-    edges: t.Optional[t.List[t.Dict[str, t.Any]]] = None
+    class FlowVariable(Envelope):
+        name: str
 
+    class FlowDocument(Envelope):
+        """The envelope of one flat flow (portable file, or one flow of an API/legacy export)."""
 
-class GraphData(Envelope):
-    elements: GraphElements
+        name: str
+        graphData: GraphData  # pylint: disable=invalid-name  # the vendor's key
+        settings: t.Optional[t.Dict[str, t.Any]] = None
+        variables: t.Optional[t.List[FlowVariable]] = None
 
-
-class FlowVariable(Envelope):
-    name: str
-
-
-class FlowDocument(Envelope):
-    """The envelope of one flat flow (portable file, or one flow of an API/legacy export)."""
-
-    name: str
-    graphData: GraphData  # pylint: disable=invalid-name  # the vendor's key
-    settings: t.Optional[t.Dict[str, t.Any]] = None
-    variables: t.Optional[t.List[FlowVariable]] = None
+    return {"flow": FlowDocument}
 
 
 class SourceFlow:  # pylint: disable=too-few-public-methods
@@ -358,7 +357,7 @@ def load_sources(src, values=None):
             raise FlowError("%s: %s" % (path, exc)) from None
         for index, (flat, source_id, role) in enumerate(parts):
             label = flat.get("name") if isinstance(flat.get("name"), str) else "#%d" % (index + 1)
-            validate(FlowDocument, flat, "%s (flow '%s')" % (path, label), what="DaVinci flow")
+            validate(MODELS["flow"], flat, "%s (flow '%s')" % (path, label), what="DaVinci flow")
             if not flat["name"].strip() or len(flat["name"]) > 256:
                 raise FlowError("%s (flow '%s'): name: must be 1 to 256 characters" % (path, label))
             flows.append(SourceFlow(flat, source_id, path, role))

@@ -39,7 +39,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     strip_paths,
 )
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
-from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
+from ansible_collections.flowops.flows.plugins.module_utils._models import lazy_models, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env, plan_options
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import make_portable, portable_values
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import resolve as resolve_placeholders
@@ -219,22 +219,25 @@ def client_from_params(params, http_options, on_secret=None):
 # documents: envelope models and loading
 
 
-class FlowDocument(Envelope):
-    """A v2 exported flow (reference section 2.1)."""
+@lazy_models
+def MODELS(Envelope):  # noqa: N802,N803  pylint: disable=invalid-name  # the envelope models, built on first use
+    class FlowDocument(Envelope):
+        """A v2 exported flow (reference section 2.1)."""
 
-    flowId: Optional[str] = None  # noqa: N815  pylint: disable=invalid-name
-    metadata: Dict[str, Any]
-    contents: Dict[str, Any]
-    screens: Optional[List[Dict[str, Any]]] = None
-    references: Optional[Dict[str, Any]] = None
+        flowId: Optional[str] = None  # noqa: N815  pylint: disable=invalid-name
+        metadata: Dict[str, Any]
+        contents: Dict[str, Any]
+        screens: Optional[List[Dict[str, Any]]] = None
+        references: Optional[Dict[str, Any]] = None
 
+    class ThemeDocument(Envelope):
+        """A v2 exported theme (reference section 1.2)."""
 
-class ThemeDocument(Envelope):
-    """A v2 exported theme (reference section 1.2)."""
+        styles: Dict[str, Dict[str, Any]]
+        componentsVersion: Optional[str] = None  # noqa: N815  pylint: disable=invalid-name
+        references: Optional[Dict[str, Any]] = None
 
-    styles: Dict[str, Dict[str, Any]]
-    componentsVersion: Optional[str] = None  # noqa: N815  pylint: disable=invalid-name
-    references: Optional[Dict[str, Any]] = None
+    return {"flow": FlowDocument, "theme": ThemeDocument}
 
 
 def omit_empty(value):
@@ -353,26 +356,26 @@ def _refuse_other_shape(doc, source, kind):
     refuse(doc, PROVIDER, source, accept=(kind,), what="a Descope %s" % ("v2 flow export" if kind == "flow" else "theme export"), error=FlowError)
 
 
-def _load_document(doc, source, kind, model, what, values=None):
+def _load_document(doc, source, kind, what, values=None):
     """Refuse a foreign file, resolve its placeholders from ``values`` (``_placeholders.resolve``: connector ids,
     role names, URLs and client ids are all strings of the document), unwrap the ``{"<kind>": {...}}`` export
-    envelope, validate; return the raw dict."""
+    envelope, validate (``MODELS[kind]``); return the raw dict."""
     _refuse_other_shape(doc, source, kind)
     doc = resolve_placeholders(doc, values, source)
     doc = _unwrap(doc, kind)
     _refuse_other_shape(doc, source, kind)
-    validate(model, doc, source, what)
+    validate(MODELS[kind], doc, source, what)
     return doc
 
 
 def load_flow_document(doc, source, values=None):
     """Validate a v2 flow document (or a ``{"flow": {...}}`` envelope) with its placeholders resolved; return the raw flow dict."""
-    return _load_document(doc, source, "flow", FlowDocument, "Descope v2 flow export (expected the keys metadata and contents)", values)
+    return _load_document(doc, source, "flow", "Descope v2 flow export (expected the keys metadata and contents)", values)
 
 
 def load_theme_document(doc, source, values=None):
     """Validate a v2 theme document (or a ``{"theme": {...}}`` envelope) with its placeholders resolved; return the raw theme dict."""
-    return _load_document(doc, source, "theme", ThemeDocument, "Descope v2 theme export (expected styles: {styleId: {...}})", values)
+    return _load_document(doc, source, "theme", "Descope v2 theme export (expected styles: {styleId: {...}})", values)
 
 
 def _json_files(directory):
@@ -744,7 +747,7 @@ def plan_export_theme(client, params, context):  # pylint: disable=unused-argume
 __all__ = [
     "FlowPresence",
     "BUILTIN_FLOWS", "CONNECTION_SPEC", "DEFAULT_BASE_URL", "DEFAULT_FLOW_IGNORE_PATHS", "DEFAULT_THEME_IGNORE_PATHS", "FLOW_ID_RE", "THEME_ITEM_KEY",
-    "DescopeAuthError", "DescopeClient", "DescopeFlowAdapter", "DescopeThemeAdapter", "FlowDocument", "ThemeDocument",
+    "DescopeAuthError", "DescopeClient", "DescopeFlowAdapter", "DescopeThemeAdapter", "MODELS",
     "base_url_for_project_id", "canonical_flow", "canonical_theme", "check_deletable", "check_flow_id", "client_from_params",
     "connection_argspec", "desired_flows", "desired_theme", "export_file_content", "ExportFiles", "flow_items", "is_not_found",
     "list_flows_info", "load_flow_document", "load_theme_document", "normalise_flow", "normalise_theme", "omit_empty", "parse_descope_error",

@@ -76,7 +76,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._koreai_documents im
     secure_without_value,
     strip_secure_values,
 )
-from ansible_collections.flowops.flows.plugins.module_utils._models import Envelope, validate
+from ansible_collections.flowops.flows.plugins.module_utils._models import lazy_models, validate
 from ansible_collections.flowops.flows.plugins.module_utils._options import env, plan_options
 from ansible_collections.flowops.flows.plugins.module_utils._placeholders import portable_values
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, FlowError, Item, LostAnswer, Plan
@@ -333,19 +333,22 @@ def client_from_params(params, http_options, on_secret=None):  # pylint: disable
 # documents: envelope models and loading
 
 
-class FlowDefinition(Envelope):
-    """``flow_definition.json``: canvas and node definitions (schema unpublished: object only)."""
+@lazy_models
+def MODELS(Envelope):  # noqa: N802,N803  pylint: disable=invalid-name  # the envelope models, built on first use
+    class FlowDefinition(Envelope):
+        """``flow_definition.json``: canvas and node definitions (schema unpublished: object only)."""
 
+    class AppDefinition(Envelope):
+        """``app_definition.json``: workflow version information and guardrails (schema unpublished: object only)."""
 
-class AppDefinition(Envelope):
-    """``app_definition.json``: workflow version information and guardrails (schema unpublished: object only)."""
+    return {"flow_definition": FlowDefinition, "app_definition": AppDefinition}
 
 
 def validate_package(docs, sources):
     """Check the three documents; ``sources`` maps each doc key to a file name used in messages."""
     refuse_foreign(docs, sources)
-    validate(FlowDefinition, docs["flow_definition"], sources["flow_definition"], "Kore.ai flow definition (a JSON object)")
-    validate(AppDefinition, docs["app_definition"], sources["app_definition"], "Kore.ai app definition (a JSON object)")
+    validate(MODELS["flow_definition"], docs["flow_definition"], sources["flow_definition"], "Kore.ai flow definition (a JSON object)")
+    validate(MODELS["app_definition"], docs["app_definition"], sources["app_definition"], "Kore.ai app definition (a JSON object)")
     return check_package(docs, sources)
 
 

@@ -23,7 +23,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.flowops.flows.plugins.module_utils._document import DocumentError
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.flowops.flows.plugins.module_utils._models import DocumentInvalid, HAS_PYDANTIC, PYDANTIC_IMPORT_ERROR
+from ansible_collections.flowops.flows.plugins.module_utils._models import DocumentInvalid, HAS_PYDANTIC, MissingLibrary, PYDANTIC_IMPORT_ERROR
 from ansible_collections.flowops.flows.plugins.module_utils._options import argument_spec as full_argument_spec, check_common
 from ansible_collections.flowops.flows.plugins.module_utils._options import engine_options, http_options
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Context, Engine, FlowError, SyncError
@@ -38,11 +38,14 @@ class FlowModule:
         self.params = self.module.params
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests", reason="to call the provider API"), exception=REQUESTS_IMPORT_ERROR)
-        if not HAS_PYDANTIC:
-            self.module.fail_json(msg=missing_required_lib("pydantic>=2", reason="to validate flow documents"), exception=PYDANTIC_IMPORT_ERROR)
+        if not HAS_PYDANTIC:  # found, not imported: it is imported by the first document validation (MissingLibrary below)
+            self.missing_pydantic(PYDANTIC_IMPORT_ERROR)
         problem = check_common(self.params)
         if problem:
             self.fail(problem)
+
+    def missing_pydantic(self, why):
+        self.module.fail_json(msg=missing_required_lib("pydantic>=2", reason="to validate flow documents"), exception=why)
 
     @property
     def check_mode(self):
@@ -116,6 +119,8 @@ class FlowModule:
             return self.fail(str(exc), error=exc.to_dict())
         except (FlowError, DocumentError, DocumentInvalid) as exc:
             return self.fail(str(exc))
+        except MissingLibrary as exc:
+            return self.missing_pydantic(exc.traceback)
 
 
 def collapse_auth_error(client, call):

@@ -41,9 +41,22 @@ options:
     description:
       - At most this many API calls per second for the whole task, across all O(parallel) workers (a client-side token bucket),
         so that a large run stays under the provider's limit instead of running into HTTP 429 and waiting for C(Retry-After).
-      - Descope publishes 100 requests per 60 seconds per project, so V(1.6) keeps a bulk import of many flows under it.
+      - Descope publishes 100 requests per 60 seconds, keyed by the caller's IP address, so V(1.6) keeps a bulk import of many
+        flows under it; with O(rate_limit_window=60), V(1.67) allows bursts of 100 calls instead of spacing every call.
         No limit for these endpoints is documented for Kore.ai AI for Process or PingOne DaVinci, as far as this collection knows.
       - Unset (the default), calls are not spaced; a 429 is still retried as described under O(retries).
+    type: float
+  rate_limit_window:
+    description:
+      - With O(rate_limit), make the limit a window, as providers count it, instead of a steady pace. At most
+        O(rate_limit) x O(rate_limit_window) calls (rounded down) go out in any O(rate_limit_window) seconds, and a burst
+        may use the whole window at once.
+      - The window is shared by every task on this machine that calls the same API host (scheme, host and port). Each
+        call's time goes into a small log file, C(flowops.flows-rate-<uid>/) in the system's temporary folder. So the next
+        task of a play knows what the previous one spent, and promoting two projects of one provider in parallel stays
+        under one limit. A call that would exceed the budget waits until the oldest call leaves the window, plus a small
+        margin (2% of the window, at most 1 second).
+      - For Descope, set O(rate_limit=1.67) and O(rate_limit_window=60) (100 calls per 60 seconds).
     type: float
   backup_dir:
     description:

@@ -7,7 +7,8 @@
 This module is private to this collection: its API may change without notice.
 
 One ``requests.Session`` per client (connection pool sized to the module's ``parallel``),
-TLS verification, per-call timeouts, an optional token-bucket rate limit, bounded retries
+TLS verification, per-call timeouts, an optional rate limit (a token bucket, or a call window shared by
+every module run on the machine: ``WindowLimiter``), bounded retries
 driven by a urllib3 ``Retry`` object per call, error parsing into ``ApiError`` (each provider
 file passes its own ``error_parser``; ``parse_generic_error`` is the fallback), and redaction
 of every secret from messages.
@@ -40,7 +41,10 @@ Retry policy (per call, ``retries`` = retries after the first attempt):
 from __future__ import annotations
 
 import base64
+import hashlib
+import os
 import random
+import tempfile
 import re
 import threading
 import time
@@ -77,6 +81,7 @@ __all__ = [
     "REQUESTS_IMPORT_ERROR",
     "ApiError",
     "RateLimiter",
+    "WindowLimiter",
     "HttpClient",
     "parse_generic_error",
     "error_parser",
@@ -275,6 +280,81 @@ class RateLimiter:
         return wait
 
 
+class WindowLimiter:
+    """At most ``calls`` API calls in any ``window`` seconds, counted across processes.
+
+    The times of the calls still in the window are kept in a small file (``path``), read and
+    rewritten under an exclusive ``flock`` at each call, so every module run of a play that calls
+    the same API host shares one budget: a burst may use the whole window, and the next task knows
+    what the last one spent. A call that would exceed the budget sleeps until the oldest call
+    leaves the window, plus ``margin`` seconds for the time a call takes to reach the server.
+    Safe against a server counting fixed windows, sliding windows, per project or per client
+    address. ``acquire()`` returns the time waited.
+    """
+
+    def __init__(self, calls, window, path=None, margin=None, clock=None, sleep=None):
+        if calls < 1 or window <= 0:
+            raise ValueError("calls must be >= 1 and window > 0")
+        self.calls = int(calls)
+        self.window = float(window)
+        self.path = path
+        self.margin = min(1.0, 0.02 * self.window) if margin is None else float(margin)
+        self._clock = clock or time.time   # wall clock: shared by every process
+        self._sleep = sleep or time.sleep
+        self._lock = threading.Lock()
+
+    def bind(self, base_url, state_dir=None):
+        """Count the calls to the API host of ``base_url`` (scheme, host and port), unless a ``path`` was given: the
+        log is in ``state_dir`` (default: ``flowops.flows-rate-<uid>`` in the system's temporary folder, mode 0700).
+        The first client bound fixes it; a module whose clients call two hosts counts them together."""
+        if self.path is None:
+            if state_dir is None:
+                state_dir = os.path.join(tempfile.gettempdir(), "flowops.flows-rate-%s" % os.getuid())
+            os.makedirs(state_dir, mode=0o700, exist_ok=True)
+            parts = urlsplit(str(base_url))
+            key = hashlib.sha256(("%s://%s" % (parts.scheme, parts.netloc)).lower().encode("utf-8")).hexdigest()[:24]
+            self.path = os.path.join(state_dir, key + ".calls")
+        return self
+
+    def _reserve(self):
+        """Record a call now and return 0, or return how long to wait (nothing recorded)."""
+        import fcntl  # pylint: disable=import-outside-toplevel  # POSIX only, like the controller
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with os.fdopen(os.dup(fd), "r+", encoding="ascii") as handle:
+                now = self._clock()
+                times = []
+                for line in handle.read().split():
+                    try:
+                        stamp = float(line)
+                    except ValueError:
+                        continue   # a torn line of a killed process: ignore it
+                    if now - self.window < stamp <= now + self.window:
+                        times.append(stamp)
+                times.sort()
+                if len(times) >= self.calls:
+                    return max(0.001, times[-self.calls] + self.window + self.margin - now)
+                times.append(now)
+                handle.seek(0)
+                handle.truncate()
+                handle.write("".join("%.6f\n" % stamp for stamp in times))
+                return 0.0
+        finally:
+            os.close(fd)   # releases the lock
+
+    def acquire(self):
+        waited = 0.0
+        while True:
+            with self._lock:
+                wait = self._reserve()
+            if wait <= 0:
+                return waited
+            self._sleep(wait)
+            waited += wait
+
+
 # ---------------------------------------------------------------------------
 # client
 
@@ -351,7 +431,7 @@ class HttpClient:
         self.retry_after_max = retry_after_max
         self.retry_statuses = frozenset(retry_statuses)
         self.unsafe_retry_statuses = frozenset(unsafe_retry_statuses)
-        self.rate_limit = rate_limit
+        self.rate_limit = rate_limit.bind(self.base_url) if isinstance(rate_limit, WindowLimiter) else rate_limit
         self.error_parser = error_parser or parse_generic_error
         self.on_retry = on_retry
         self.reauth = reauth

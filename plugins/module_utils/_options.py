@@ -14,7 +14,7 @@ import copy
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.flowops.flows.plugins.module_utils._http import RateLimiter
+from ansible_collections.flowops.flows.plugins.module_utils._http import RateLimiter, WindowLimiter
 from ansible_collections.flowops.flows.plugins.module_utils._sync import FlowError
 
 # The options documented in the flowops.flows.common doc fragment.
@@ -24,6 +24,7 @@ COMMON_ARGSPEC = {
     "retries": {"type": "int", "default": 3},
     "parallel": {"type": "int", "default": 4},
     "rate_limit": {"type": "float"},
+    "rate_limit_window": {"type": "float"},
     "backup_dir": {"type": "path"},
 }
 
@@ -49,6 +50,12 @@ def check_common(params):
         return "retries must be 0 or more, got %s" % params["retries"]
     if params.get("rate_limit") is not None and params["rate_limit"] <= 0:
         return "rate_limit must be a number of requests per second above 0, got %s" % params["rate_limit"]
+    if params.get("rate_limit_window") is not None:
+        if params.get("rate_limit") is None:
+            return "rate_limit_window needs rate_limit (the window holds rate_limit x rate_limit_window calls)"
+        if params["rate_limit_window"] <= 0 or params["rate_limit"] * params["rate_limit_window"] < 1:
+            return ("rate_limit_window must be a number of seconds above 0 in which rate_limit x rate_limit_window is at least one call, got %s"
+                    % params["rate_limit_window"])
     return None
 
 
@@ -60,9 +67,19 @@ def http_options(params, on_retry=None):
         "retries": params["retries"],
         "pool_size": params["parallel"],
         "on_retry": on_retry,
-        # one token bucket for every call of this module run, whichever thread makes it
-        "rate_limit": RateLimiter(params["rate_limit"]) if params.get("rate_limit") else None,
+        "rate_limit": rate_limiter(params),
     }
+
+
+def rate_limiter(params):
+    """One limiter for every call of this module run, whichever thread makes it: a window shared with the other module
+    runs on this machine that call the same API host (rate_limit_window), a token bucket (rate_limit alone), or None."""
+    if not params.get("rate_limit"):
+        return None
+    if params.get("rate_limit_window"):
+        # + 1e-9: 1.67 x 60 is 100.2 calls, 100/60 x 60 must not round down to 99
+        return WindowLimiter(int(params["rate_limit"] * params["rate_limit_window"] + 1e-9), params["rate_limit_window"])
+    return RateLimiter(params["rate_limit"])
 
 
 def engine_options(params, check_mode=False, diff_mode=False):

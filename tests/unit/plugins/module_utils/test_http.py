@@ -22,7 +22,9 @@ from ansible_collections.flowops.flows.plugins.module_utils._http import (
     ApiError,
     HttpClient,
     RateLimiter,
+    WindowLimiter,
 )
+from ansible_collections.flowops.flows.plugins.module_utils._options import check_common, rate_limiter
 from ansible_collections.flowops.flows.plugins.module_utils._davinci import parse_pingone_error
 from ansible_collections.flowops.flows.plugins.module_utils._descope import parse_descope_error
 from ansible_collections.flowops.flows.plugins.module_utils._koreai import parse_koreai_error
@@ -550,6 +552,99 @@ def test_rate_limiter_is_thread_safe():
         thread.join()
     # 20 tokens at 40/s with a burst of 1: at least 19 / 40 s
     assert time.monotonic() - started >= 0.45
+
+
+class FakeTime:
+    """A clock that the injected sleep advances (shared by limiters that stand for separate processes)."""
+
+    def __init__(self, now=1000.0):
+        self.now = now
+        self.slept = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_window_limiter_allows_a_burst_then_waits_for_the_oldest_call_to_leave_the_window(tmp_path):
+    fake = FakeTime()
+    limiter = WindowLimiter(3, 10, str(tmp_path / "api.calls"), margin=0.5, clock=fake.clock, sleep=fake.sleep)
+    assert [limiter.acquire() for _i in range(3)] == [0.0, 0.0, 0.0]   # the whole window at once
+    fake.now += 4
+    assert limiter.acquire() == pytest.approx(6.5)   # the first call (t=1000) leaves at 1010, + margin
+    assert fake.now == pytest.approx(1010.5)
+    assert limiter.acquire() == pytest.approx(0.0)   # the calls of 1000 are out of the window: two slots
+    assert limiter.acquire() == pytest.approx(0.0)
+    assert limiter.acquire() == pytest.approx(10.5)   # three calls at 1010.5: the next leaves at 1020.5, + margin
+
+
+def test_window_limiter_budget_is_shared_through_its_file(tmp_path):
+    # two limiters on one file stand for two module runs (processes) calling the same API host
+    fake = FakeTime()
+    path = str(tmp_path / "api.calls")
+    first = WindowLimiter(4, 60, path, margin=0, clock=fake.clock, sleep=fake.sleep)
+    second = WindowLimiter(4, 60, path, margin=0, clock=fake.clock, sleep=fake.sleep)
+    assert [first.acquire() for _i in range(3)] == [0.0] * 3
+    fake.now += 1
+    assert second.acquire() == 0.0
+    assert second.acquire() == pytest.approx(59.0)   # the fifth call of the window waits, whichever run makes it
+    # a torn line (a run killed while writing) and stale times are dropped, not counted
+    with open(path, "a", encoding="ascii") as handle:
+        handle.write("12\nnot-a-time\n")
+    assert first.acquire() == 0.0
+    assert open(path, encoding="ascii").read().split() == ["1001.000000", "1060.000000", "1060.000000"]
+
+
+def test_window_limiter_never_exceeds_its_budget_across_processes(tmp_path):
+    # Real clock, real processes: whatever the machine's load, no window of the limit's length holds more calls than
+    # the budget (a slow machine only spaces the calls further).
+    path = str(tmp_path / "api.calls")
+    code = ("import sys, time\n"
+            "from ansible_collections.flowops.flows.plugins.module_utils._http import WindowLimiter\n"
+            "seen = [0.0]\n"
+            "def clock():\n"
+            "    seen[0] = time.time()\n"
+            "    return seen[0]\n"
+            "limiter = WindowLimiter(5, 0.4, sys.argv[1], margin=0, clock=clock)\n"
+            "for _i in range(6):\n"
+            "    limiter.acquire()\n"
+            "    print('%.6f' % seen[0], flush=True)\n")   # the time the call was recorded with
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    runs = [subprocess.Popen([sys.executable, "-c", code, path], stdout=subprocess.PIPE, text=True, env=env) for _i in range(3)]
+    stamps = sorted(float(line) for run in runs for line in run.communicate(timeout=120)[0].split())
+    assert all(run.returncode == 0 for run in runs) and len(stamps) == 18
+    # 18 calls at 5 per 0.4 s: any 6 consecutive calls span at least one window
+    assert all(stamps[i + 5] - stamps[i] >= 0.4 - 1e-6 for i in range(len(stamps) - 5)), stamps
+
+
+def test_window_limiter_is_bound_to_the_api_host(tmp_path):
+    one = WindowLimiter(100, 60).bind("https://api.descope.com/v2/mgmt", state_dir=str(tmp_path))
+    same = WindowLimiter(100, 60).bind("HTTPS://api.descope.com", state_dir=str(tmp_path))
+    other = WindowLimiter(100, 60).bind("https://api.descope.com:8443", state_dir=str(tmp_path))
+    assert one.path == same.path != other.path and os.path.dirname(one.path) == str(tmp_path)
+    assert WindowLimiter(1, 1, path="/given").bind("https://x", state_dir=str(tmp_path)).path == "/given"
+
+
+def test_http_client_binds_a_window_limiter_to_its_base_url(http_server, tmp_path, monkeypatch):
+    monkeypatch.setattr(_http.tempfile, "tempdir", str(tmp_path))
+    client = make_client(http_server.url, rate_limit=WindowLimiter(2, 60))
+    client.request("GET", "/x", safe_to_retry=True)
+    assert client.rate_limit.path.startswith(str(tmp_path / ("flowops.flows-rate-%d" % os.getuid())))
+    assert len(open(client.rate_limit.path, encoding="ascii").read().split()) == 1
+    assert (os.stat(os.path.dirname(client.rate_limit.path)).st_mode & 0o777) == 0o700
+
+
+def test_rate_limit_options():
+    window = rate_limiter({"rate_limit": 1.67, "rate_limit_window": 60})
+    assert isinstance(window, WindowLimiter) and (window.calls, window.window) == (100, 60)
+    assert rate_limiter({"rate_limit": 100 / 60, "rate_limit_window": 60}).calls == 100
+    assert isinstance(rate_limiter({"rate_limit": 1.6}), RateLimiter) and rate_limiter({}) is None
+    assert check_common({"rate_limit_window": 60}) == "rate_limit_window needs rate_limit (the window holds rate_limit x rate_limit_window calls)"
+    assert "at least one call" in check_common({"rate_limit": 0.5, "rate_limit_window": 1})
+    assert check_common({"rate_limit": 1.67, "rate_limit_window": 60}) is None
 
 
 def test_pool_size_honoured(http_server):

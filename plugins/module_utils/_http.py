@@ -44,8 +44,9 @@ import base64
 import hashlib
 import os
 import random
-import tempfile
 import re
+import stat
+import tempfile
 import threading
 import time
 import traceback
@@ -311,6 +312,11 @@ class WindowLimiter:
             if state_dir is None:
                 state_dir = os.path.join(tempfile.gettempdir(), "flowops.flows-rate-%s" % os.getuid())
             os.makedirs(state_dir, mode=0o700, exist_ok=True)
+            info = os.lstat(state_dir)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+                # another user could stall every call with made-up times: refuse to share its folder
+                raise DocumentError("%s: the rate_limit_window call log needs a folder of this user that no one else can "
+                                    "write (remove it, or point TMPDIR elsewhere)" % state_dir)
             parts = urlsplit(str(base_url))
             key = hashlib.sha256(("%s://%s" % (parts.scheme, parts.netloc)).lower().encode("utf-8")).hexdigest()[:24]
             self.path = os.path.join(state_dir, key + ".calls")
@@ -320,7 +326,7 @@ class WindowLimiter:
         """Record a call now and return 0, or return how long to wait (nothing recorded)."""
         import fcntl  # pylint: disable=import-outside-toplevel  # POSIX only, like the controller
 
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             with os.fdopen(os.dup(fd), "r+", encoding="ascii") as handle:

@@ -9,15 +9,20 @@ from __future__ import annotations
 import glob
 import math
 import os
+import pathlib
+import shutil
+import tempfile
 import time
 
 BUDGET, WINDOW = 5, 12.0   # ours: 5 calls in any 12 s; the emulator allows twice that, so a late arrival cannot tip it
 
 
-def test_promotion_paced_by_a_shared_window_makes_no_refused_call(emulator, inventory, run_playbook, tmp_path):
+def test_promotion_paced_by_a_shared_window_makes_no_refused_call(emulator, inventory, run_playbook, request):
     emulator.set_rate_limits({"descope": {"requests": 2 * BUDGET, "per_seconds": WINDOW}})
-    state = tmp_path / "tmp"
-    state.mkdir()
+    # the window's call log goes to the temporary folder (TMPDIR): a fresh one, short enough for the sockets that
+    # ansible-playbook also makes there (a Unix socket path holds at most 107 bytes; tmp_path under xdist can be longer)
+    state = pathlib.Path(tempfile.mkdtemp(prefix="fo-rate-", dir="/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(state, ignore_errors=True))
     started = time.time()
     run = run_playbook("flowops.flows.promote", inventory,
                        {"from": "dev", "to": "prod", "descope_rate_limit": BUDGET / WINDOW, "descope_rate_limit_window": WINDOW},

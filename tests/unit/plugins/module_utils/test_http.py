@@ -626,6 +626,11 @@ def test_window_limiter_is_bound_to_the_api_host(tmp_path):
     other = WindowLimiter(100, 60).bind("https://api.descope.com:8443", state_dir=str(tmp_path))
     assert one.path == same.path != other.path and os.path.dirname(one.path) == str(tmp_path)
     assert WindowLimiter(1, 1, path="/given").bind("https://x", state_dir=str(tmp_path)).path == "/given"
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)   # others could write made-up call times into it
+    with pytest.raises(_http.DocumentError, match="needs a folder of this user that no one else can write"):
+        WindowLimiter(100, 60).bind("https://api.descope.com", state_dir=str(shared))
 
 
 def test_http_client_binds_a_window_limiter_to_its_base_url(http_server, tmp_path, monkeypatch):

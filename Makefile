@@ -148,13 +148,15 @@ middle: venv venv-middle
 test: venv lint docs sanity units release-tests emulator-tests integration e2e faults molecule oldest middle
 	@echo "make test: all suites passed"
 
-# Benchmarks (not tests): the emulator's concurrency and throughput, then one bulk descope_flow task by `parallel`.
+# Benchmarks (not tests): the emulator's concurrency and throughput, one bulk descope_flow task by `parallel`, the
+# document layer, a promotion against a uri loop and the API floor, and a promotion under Descope's rate limit.
 # Each reports ratios against a baseline measured in the same run, and the machine it ran on.
 bench: install
 	PYTHONPATH=tests $(PY) tests/emulator/bench.py
 	$(PY) tests/bench/bench_bulk.py
 	$(PY) tests/bench/bench_document.py
 	$(PY) tests/bench/bench_promote.py --flows 100 --latency-ms 50
+	$(PY) tests/bench/bench_rate_limit.py --flows 100
 
 clean:
 	rm -rf $(VENV) $(OLD_VENV) $(MID_VENV) $(ROOT)/.venv-demo $(BUILD) .ansible collections tests/output

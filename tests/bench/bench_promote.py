@@ -13,6 +13,15 @@ One run, against the emulator answering every API call after ``--latency-ms`` (n
 The API floor of a run is computed from the emulator's request log:
   calls / parallel x latency + start-up (the empty play), with the role's ``promote_parallel``.
 Ratios: uri / promote (goal >= 20x), promote / floor (goal <= 1.5x), re-run / floor (goal <= 2x).
+Memory (issue 16 item 4: 100 flows of ~1 MB, peak RSS < 300 MB for backup and promote; the promote run is given
+``promote_backup_dir``, the backup playbook on its own is not run here): while each ansible-playbook runs, a thread
+reads /proc every 0.1 s (Linux only), finds the processes descending from ansible-playbook through the ppid of
+/proc/<pid>/stat (the controller, its forked workers, the module processes and their shells) and reads
+/proc/<pid>/status of each. "peak RSS tree" is the largest sum of their VmRSS seen in one sample (pages shared between
+processes, e.g. the workers' copy-on-write pages of the controller, count once per process, so it is an upper bound);
+"largest process" is the largest VmHWM (a process's own peak RSS) seen, with its command line. A process living less
+than 0.1 s may be missed (getrusage's ru_maxrss is no cross-check here: a child started by vfork+exec inherits this
+script's own peak RSS, which holds the seed). The sampler's CPU time is printed too (under 1% of a core so far).
 
 Run from the repo root after ``make install`` (the installed collection in .build/collections is used, or
 ``--collections DIR`` for another build, e.g. an older commit's, to compare two builds on the same machine):
@@ -33,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -49,6 +59,7 @@ PROD = ("P2benchPromotePRD00000000000", "K2bench-promote-prod-key")
 # DaVinci: (environment id, worker client id, client secret) per stage
 DV_DEV = ("0d0d0d0d-bbbb-4111-8111-000000000001", "bench-worker-dev", "bench-secret-dev")
 DV_PROD = ("0d0d0d0d-bbbb-4222-8222-000000000002", "bench-worker-prod", "bench-secret-prod")
+LOGS = {"empty": "empty", "promote": "promote", "re-run": "rerun", "uri": "uri"}   # result name -> Runner.run name
 EMPTY_PLAY = """
 - name: Empty play
   hosts: localhost
@@ -66,13 +77,15 @@ def grown_flow(sample: dict, flow_id: str, stage: str, target_bytes: int) -> dic
     tasks = doc.setdefault("contents", {}).setdefault("tasks", {})
     template = list(tasks.items())
     copies = 0
-    while template and len(json.dumps(doc)) < target_bytes:
+    size = len(json.dumps(doc))   # kept up to date: each new task adds '"key": value, ' to json.dumps(doc)
+    while template and size < target_bytes:
         copies += 1
         for key, task in template:
             clone = copy.deepcopy(task)
             if isinstance(clone, dict):
                 clone["id"] = "%s-copy%d" % (key, copies)
             tasks["%s-copy%d" % (key, copies)] = clone
+            size += len(json.dumps("%s-copy%d" % (key, copies))) + len(json.dumps(clone)) + 4
     return doc
 
 
@@ -136,6 +149,112 @@ def inventory(url: str, provider: str = "descope") -> dict:
     }}
 
 
+def bench_dir(prefix: str, url: str, provider: str = "descope") -> str:
+    """A new work directory holding inventory.yml (the bench stages, against the emulator at ``url``) and empty.yml."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    with open(os.path.join(workdir, "inventory.yml"), "w", encoding="utf-8") as handle:
+        json.dump(inventory(url, provider), handle, indent=1)  # JSON is YAML
+    with open(os.path.join(workdir, "empty.yml"), "w", encoding="utf-8") as handle:
+        handle.write(EMPTY_PLAY)
+    return workdir
+
+
+class TreeSampler(threading.Thread):
+    """Samples, every ``interval`` seconds until stopped, the processes descending from ``root`` (``root`` included)
+    from /proc (Linux): the peak of the sum of their VmRSS (``tree_kb``) and the largest VmHWM, a process's own peak
+    RSS, of any of them (``largest_kb``, with that process's command line). A process that vanishes between the
+    listing and the reading is skipped; one that lives less than ``interval`` may be missed."""
+
+    def __init__(self, root: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.root, self.interval = root, interval
+        self.done = threading.Event()
+        self.parents: dict[int, int] = {}   # pid -> ppid, read once per pid (pids are not reused within a run)
+        self.tree_kb = self.largest_kb = self.samples = 0
+        self.tree_detail: list[tuple[int, str]] = []   # (VmRSS kB, role) of each process at the tree's peak
+        self.largest_cmd = ""
+        self.cpu = 0.0   # CPU seconds this thread spent sampling
+
+    def run(self) -> None:
+        start = time.thread_time()
+        while True:
+            self.sample()
+            if self.done.wait(self.interval):
+                break
+        self.cpu = time.thread_time() - start
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+    def tree(self) -> list[int]:
+        pids = {int(entry) for entry in os.listdir("/proc") if entry.isdigit()}
+        for pid in set(self.parents) - pids:
+            del self.parents[pid]
+        for pid in pids - set(self.parents):
+            try:
+                with open("/proc/%d/stat" % pid, "rb") as handle:
+                    stat = handle.read()
+            except OSError:   # gone already
+                continue
+            self.parents[pid] = int(stat[stat.rindex(b")") + 2:].split(None, 2)[1])   # "pid (comm) state ppid ..."
+        children: dict[int, list[int]] = {}
+        for pid, ppid in self.parents.items():
+            children.setdefault(ppid, []).append(pid)
+        found, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(children.get(pid, ()))
+        return found
+
+    @staticmethod
+    def command(pid: int) -> str:
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as handle:
+                return handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except OSError:
+            return "?"
+
+    def role(self, pid: int, command: str) -> str:
+        """A short name: controller, worker (a fork of it: same command line), AnsiballZ_<module>.py (a module),
+        sh(AnsiballZ_<module>.py) (the shell around one), or the program."""
+        if pid == self.root:
+            return "controller"
+        if command == self.command(self.root):
+            return "worker"
+        words = command.split() or ["?"]
+        program = os.path.basename(words[0])
+        for word in words:
+            if "AnsiballZ_" in word:   # the module process, or the shell the local connection starts it from
+                module = word[word.index("AnsiballZ_"):].split("'")[0].split(";")[0]
+                return module if program.startswith("python") else "%s(%s)" % (program, module)
+        return program
+
+    def sample(self) -> None:
+        seen = []
+        for pid in self.tree():
+            fields = {}
+            try:
+                with open("/proc/%d/status" % pid, "rb") as handle:
+                    for line in handle:
+                        if line.startswith((b"VmRSS:", b"VmHWM:")):
+                            fields[line[:5]] = int(line.split()[1])   # kB
+            except (OSError, ValueError):   # gone
+                continue
+            if b"VmRSS" not in fields:   # a zombie has no memory lines
+                continue
+            seen.append((pid, fields[b"VmRSS"]))
+            if fields.get(b"VmHWM", 0) > self.largest_kb:
+                command = self.command(pid)
+                self.largest_kb, self.largest_cmd = fields[b"VmHWM"], "%s: %s" % (self.role(pid, command), command)
+        self.samples += 1
+        total = sum(rss for pid, rss in seen)
+        if total > self.tree_kb:
+            self.tree_kb = total
+            self.tree_detail = sorted(((rss, self.role(pid, self.command(pid))) for pid, rss in seen), reverse=True)
+
+
 class Runner:
     def __init__(self, workdir: str, collections: str) -> None:
         self.workdir = workdir
@@ -143,17 +262,37 @@ class Runner:
                         ANSIBLE_HOME=os.path.join(workdir, "ansible-home"), ANSIBLE_LOCALHOST_WARNING="false",
                         ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false")
         self.playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+        self.memory: dict[str, dict] = {}   # run name -> peaks (the largest over runs of the same name)
 
     def run(self, name: str, args: list[str]) -> float:
-        """Seconds one ansible-playbook run takes; its output is kept in <workdir>/<name>.log."""
+        """Seconds one ansible-playbook run takes; its output is kept in <workdir>/<name>.log. Its memory peaks go to
+        ``self.memory[name]``: tree and largest (kB, sampled by TreeSampler) and the largest's command line."""
         start = time.monotonic()
-        proc = subprocess.run([self.playbook] + args, cwd=self.workdir, env=self.env, capture_output=True, text=True,
-                              check=False, timeout=3600)
+        with subprocess.Popen([self.playbook] + args, cwd=self.workdir, env=self.env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) as proc:
+            sampler = TreeSampler(proc.pid)
+            sampler.start()
+            try:
+                stdout, stderr = proc.communicate(timeout=3600)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise
+            finally:
+                sampler.stop()
         seconds = time.monotonic() - start
         with open(os.path.join(self.workdir, name + ".log"), "w", encoding="utf-8") as handle:
-            handle.write(proc.stdout + proc.stderr)
+            handle.write(stdout + stderr)
         if proc.returncode != 0:
-            raise RuntimeError("%s failed (exit %d):\n%s%s" % (name, proc.returncode, proc.stdout[-4000:], proc.stderr[-2000:]))
+            raise RuntimeError("%s failed (exit %d):\n%s%s" % (name, proc.returncode, stdout[-4000:], stderr[-2000:]))
+        kept = self.memory.setdefault(name, {"runs": 0, "tree_kb": 0, "tree_detail": [], "largest_kb": 0, "largest_cmd": "",
+                                             "samples": 0, "sampler_cpu": 0.0})
+        if sampler.tree_kb > kept["tree_kb"]:
+            kept.update(tree_kb=sampler.tree_kb, tree_detail=sampler.tree_detail)
+        if sampler.largest_kb > kept["largest_kb"]:
+            kept.update(largest_kb=sampler.largest_kb, largest_cmd=sampler.largest_cmd)
+        kept["runs"] += 1
+        kept["samples"] += sampler.samples
+        kept["sampler_cpu"] += sampler.cpu
         return seconds
 
 
@@ -186,16 +325,12 @@ def main(argv: list[str] | None = None) -> int:
         args.skip_uri = True   # uri_loop.yml speaks Descope only
     latency = args.latency_ms / 1000.0
     load_before = os.getloadavg()
-    workdir = tempfile.mkdtemp(prefix="flowops-bench-promote-")
     results = {}
     proc, url = start_emulator()
     try:
-        emu = EmulatorClient(url)
+        workdir = bench_dir("flowops-bench-promote-", url, args.provider)
+        emu = EmulatorClient(url, timeout=900)   # seeding 100 flows of ~1 MB takes longer than the default 30 s
         runner = Runner(workdir, args.collections)
-        with open(os.path.join(workdir, "inventory.yml"), "w", encoding="utf-8") as handle:
-            json.dump(inventory(url, args.provider), handle, indent=1)  # JSON is YAML
-        with open(os.path.join(workdir, "empty.yml"), "w", encoding="utf-8") as handle:
-            handle.write(EMPTY_PLAY)
         promote = ["flowops.flows.promote", "-i", "inventory.yml", "-e", "from=dev", "-e", "to=prod",
                    "-e", json.dumps({"promote_parallel": args.parallel, "promote_backup_dir": os.path.join(workdir, "backups"),
                                      "flow_report_dir": os.path.join(workdir, "reports")})]
@@ -238,18 +373,32 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.provider}: {args.flows} changed flows of {size}, {args.latency_ms:g} ms per API call, "
           f"promote_parallel {args.parallel}; floor = calls / {args.parallel} x {args.latency_ms:g} ms + start-up {startup:.1f} s "
           f"(median of {len(empties)} empty plays: {', '.join('%.1f' % e for e in empties)} s)")
-    header = ("run", "time", "API calls (reads/writes, failed)", "floor", "vs floor", "vs promote")
+    header = ("run", "time", "API calls (reads/writes, failed)", "floor", "vs floor", "vs promote", "peak RSS tree",
+              "largest process")
     table = [header]
     for name in ("empty", "promote", "re-run", "uri"):
         if name not in results:
             continue
         seconds, calls = results[name]
+        memory = runner.memory[LOGS[name]]
         table.append((name, f"{seconds:.1f} s", f"{calls['calls']} ({calls['reads']}/{calls['writes']}, {calls['failed']})",
                       f"{floor(calls):.1f} s", f"{seconds / floor(calls):.2f}x",
-                      f"{seconds / results['promote'][0]:.2f}x" if name != "promote" else "1.00x"))
+                      f"{seconds / results['promote'][0]:.2f}x" if name != "promote" else "1.00x",
+                      f"{memory['tree_kb'] / 1024:.0f} MiB", f"{memory['largest_kb'] / 1024:.0f} MiB"))
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print("memory (peaks of ansible-playbook and its descendants, /proc every 0.1 s; tree = sum of VmRSS, largest = VmHWM):")
+    for name in ("empty", "promote", "re-run", "uri"):
+        if name not in results:
+            continue
+        memory = runner.memory[LOGS[name]]
+        command = memory["largest_cmd"] if len(memory["largest_cmd"]) <= 150 else memory["largest_cmd"][:147] + "..."
+        detail = ", ".join(f"{role} {rss / 1024:.0f}" for rss, role in memory["tree_detail"])
+        print(f"  {name}: tree {memory['tree_kb'] / 1024:.1f} MiB = {len(memory['tree_detail'])} processes ({detail}); "
+              f"largest {memory['largest_kb'] / 1024:.1f} MiB; {memory['samples']} samples over "
+              f"{memory['runs']} run(s), sampler CPU {memory['sampler_cpu']:.2f} s")
+        print(f"    largest: {command}")
     promote_s = results["promote"][0]
     if "uri" in results:
         print(f"promote is {results['uri'][0] / promote_s:.1f}x faster than the uri loop (goal >= 20x)")
@@ -260,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"promote is {promote_s / floor(results['promote'][1]):.2f}x the floor of its own calls (goal <= 1.5x); "
           f"the re-run is {results['re-run'][0] / floor(results['re-run'][1]):.2f}x its floor (goal <= 2x) "
           f"with {results['re-run'][1]['writes']} write(s) (must be 0)")
+    print(f"peak RSS of the promote's process tree {runner.memory['promote']['tree_kb'] / 1024:.0f} MiB, largest process "
+          f"{runner.memory['promote']['largest_kb'] / 1024:.0f} MiB (issue 16 item 4: < 300 MB for 100 flows of ~1 MB)")
     if args.keep:
         print("work directory kept: %s" % workdir)
     else:

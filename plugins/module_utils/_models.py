@@ -34,7 +34,7 @@ class MissingLibrary(Exception):
 
 
 def _pydantic():
-    """``(BaseModel, ConfigDict, ValidationError, Envelope)``, importing pydantic on the first call."""
+    """``{"ValidationError": ..., "Envelope": ...}`` (the envelope base model), importing pydantic on the first call."""
     if not _PYDANTIC:
         try:
             from pydantic import BaseModel, ConfigDict, ValidationError  # pylint: disable=import-outside-toplevel

@@ -98,6 +98,12 @@ def run_playbook(tmp_path):
 
 
 @pytest.fixture()
+def installed_collection():
+    """The folder of the flowops.flows collection the playbooks run (what `make e2e` installed)."""
+    return os.path.join(COLLECTIONS, "ansible_collections", "flowops", "flows")
+
+
+@pytest.fixture()
 def inventory(emulator):  # pylint: disable=redefined-outer-name
     """The sandbox estate of examples/ seeded into a freshly reset emulator, and its inventory."""
     emulator.seed(estate.build_seed())

@@ -9,29 +9,31 @@ from __future__ import annotations
 import json
 import os
 
-from conftest import COLLECTIONS  # pylint: disable=import-error
+import pytest
 
-VARS = os.path.join(COLLECTIONS, "ansible_collections", "flowops", "flows", "roles", "apply", "vars", "main.yml")
 LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
 
 
-def render(run_playbook, tmp_path, variables, expressions):
+@pytest.fixture()
+def render(run_playbook, installed_collection, tmp_path):
     """The values of ``expressions`` with the role's vars and ``variables`` (through a debug task's result)."""
-    playbook = tmp_path / "render.yml"
-    playbook.write_text(json.dumps([{
-        "hosts": "localhost", "gather_facts": False, "vars": variables,
-        "tasks": [{"ansible.builtin.include_vars": VARS},
-                  {"name": "Render", "ansible.builtin.debug": {"msg": {name: "{{ %s }}" % expr for name, expr in expressions.items()}}}],
-    }]), encoding="utf-8")
-    run = run_playbook(str(playbook), LOCAL)
-    assert run.rc == 0, run.text()
-    return run.results("Render")[0]["msg"]
+    def run(variables, expressions):
+        playbook = tmp_path / "render.yml"
+        playbook.write_text(json.dumps([{
+            "hosts": "localhost", "gather_facts": False, "vars": variables,
+            "tasks": [{"ansible.builtin.include_vars": os.path.join(installed_collection, "roles", "apply", "vars", "main.yml")},
+                      {"name": "Render", "ansible.builtin.debug": {"msg": {name: "{{ %s }}" % expr for name, expr in expressions.items()}}}],
+        }]), encoding="utf-8")
+        outcome = run_playbook(str(playbook), LOCAL)
+        assert outcome.rc == 0, outcome.text()
+        return outcome.results("Render")[0]["msg"]
+    return run
 
 
-def test_a_rollback_removes_the_flows_the_run_created_also_those_the_preflight_list_had(run_playbook, tmp_path):
+def test_a_rollback_removes_the_flows_the_run_created_also_those_the_preflight_list_had(render):
     # x: listed by the preflight, then created by the reconcile (deleted by someone in between); y: the module's own
     # rollback removed it already; z: the module's rollback of it failed (the role tries again); a: updated
-    out = render(run_playbook, tmp_path, {
+    out = render({
         "provider_spec": {"key": "id"},
         "apply_touched": ["a", "b", "x"],
         "apply_existing": ["a", "x", "y"],
@@ -43,11 +45,11 @@ def test_a_rollback_removes_the_flows_the_run_created_also_those_the_preflight_l
     assert out["created"] == ["b", "x", "z"]
 
 
-def test_a_report_names_the_backup_only_when_it_exists(run_playbook, tmp_path):
+def test_a_report_names_the_backup_only_when_it_exists(render, tmp_path):
     backups = tmp_path / "backups"
     (backups / "run1" / "prod").mkdir(parents=True)
     common = {"apply_backup_dir": str(backups), "inventory_hostname": "prod", "provider_files_root": str(tmp_path)}
-    out = render(run_playbook, tmp_path, dict(common, apply_run_id="run1"), {"backup": "apply_report.backup"})
+    out = render(dict(common, apply_run_id="run1"), {"backup": "apply_report.backup"})
     assert out["backup"] == str(backups / "run1" / "prod")
-    out = render(run_playbook, tmp_path, dict(common, apply_run_id="run2"), {"backup": "apply_report.backup"})
+    out = render(dict(common, apply_run_id="run2"), {"backup": "apply_report.backup"})
     assert out["backup"] == ""

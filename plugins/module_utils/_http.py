@@ -311,8 +311,12 @@ class WindowLimiter:
         if self.path is None:
             if state_dir is None:
                 state_dir = os.path.join(tempfile.gettempdir(), "flowops.flows-rate-%s" % os.getuid())
-            os.makedirs(state_dir, mode=0o700, exist_ok=True)
-            info = os.lstat(state_dir)
+            try:
+                os.makedirs(state_dir, mode=0o700, exist_ok=True)
+                info = os.lstat(state_dir)
+            except OSError as exc:
+                raise DocumentError("%s: cannot create the folder of the rate_limit_window call log: %s (point TMPDIR elsewhere)"
+                                    % (state_dir, exc.strerror or exc)) from None
             if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
                 # another user could stall every call with made-up times: refuse to share its folder
                 raise DocumentError("%s: the rate_limit_window call log needs a folder of this user that no one else can "
@@ -326,7 +330,10 @@ class WindowLimiter:
         """Record a call now and return 0, or return how long to wait (nothing recorded)."""
         import fcntl  # pylint: disable=import-outside-toplevel  # POSIX only, like the controller
 
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:   # a symlink in its place (ELOOP), a folder, no permission: nothing was sent
+            raise DocumentError("%s: cannot open the rate_limit_window call log: %s" % (self.path, exc.strerror or exc)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             with os.fdopen(os.dup(fd), "r+", encoding="ascii") as handle:

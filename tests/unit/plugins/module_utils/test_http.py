@@ -633,6 +633,18 @@ def test_window_limiter_is_bound_to_the_api_host(tmp_path):
         WindowLimiter(100, 60).bind("https://api.descope.com", state_dir=str(shared))
 
 
+def test_window_limiter_reports_a_call_log_it_cannot_use_as_an_error_not_a_traceback(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(_http.DocumentError, match="cannot create the folder of the rate_limit_window call log"):
+        WindowLimiter(100, 60).bind("https://api.descope.com", state_dir=str(blocker / "rate"))
+    limiter = WindowLimiter(100, 60).bind("https://api.descope.com", state_dir=str(tmp_path))
+    os.symlink(str(tmp_path / "elsewhere"), limiter.path)   # never followed: someone could point it at any file
+    with pytest.raises(_http.DocumentError, match="cannot open the rate_limit_window call log"):
+        limiter.acquire()
+    assert not (tmp_path / "elsewhere").exists()
+
+
 def test_http_client_binds_a_window_limiter_to_its_base_url(http_server, tmp_path, monkeypatch):
     monkeypatch.setattr(_http.tempfile, "tempdir", str(tmp_path))
     client = make_client(http_server.url, rate_limit=WindowLimiter(2, 60))

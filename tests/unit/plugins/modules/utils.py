@@ -44,6 +44,17 @@ def _as_module_process():
         _internal.is_controller = saved
 
 
+def _forget_warnings():
+    """A module process starts with no warnings; in one test process they would pile up across modules (ansible-core
+    keeps them in module-level collections: a dict on 2.19+, a list before)."""
+    from ansible.module_utils.common import warnings  # pylint: disable=import-outside-toplevel
+
+    for name in ("_global_warnings", "_global_deprecations"):
+        held = getattr(warnings, name, None)
+        if held is not None:
+            held.clear()
+
+
 def run_module(main, capfd, args, check_mode=False, diff=False):
     """Call ``main()`` with ``args``; return ``(exit_code, result_dict, raw_stdout)``."""
     args = dict(args)
@@ -51,6 +62,7 @@ def run_module(main, capfd, args, check_mode=False, diff=False):
     args["_ansible_diff"] = diff
     args.setdefault("_ansible_remote_tmp", "/tmp")
     args.setdefault("_ansible_keep_remote_files", False)
+    _forget_warnings()
     with patch_module_args(args), _as_module_process():
         with pytest.raises(SystemExit) as exc:
             main()

@@ -248,6 +248,55 @@ def test_fingerprint_is_stable():
 
 
 # ---------------------------------------------------------------------------
+# packed documents
+
+
+def _same_types(a, b):
+    """Equal, with the same key order and the same Python type at every node (``1.0`` vs ``1`` vs ``JsonNumber``)."""
+    if type(a) is not type(b):  # pylint: disable=unidiomatic-typecheck
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same_types(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_types(x, y) for x, y in zip(a, b))
+    if isinstance(a, JsonNumber):
+        return a.text == b.text
+    return a == b
+
+
+@pytest.mark.parametrize("path", SAMPLE_FILES, ids=[os.path.relpath(p, SAMPLES) for p in SAMPLE_FILES])
+def test_a_packed_sample_unpacks_to_the_same_document(path):
+    doc = load_file(path)
+    held = _document.pack(doc)
+    assert isinstance(held, _document.Packed)
+    again = _document.unpack(held)
+    assert again is not doc and _same_types(again, doc)
+    assert dumps(again) == dumps(doc) and dumps_compact(again) == dumps_compact(doc)
+
+
+def test_packing_keeps_literals_order_and_integers_and_is_small():
+    doc = loads('{"z": 1e-50, "a": [1, 1.0, 1.50, -0, "<&>", null, true, {"\u00e9": 12345678901234567890123}]}')
+    again = _document.unpack(_document.pack(doc))
+    assert _same_types(again, doc) and dumps_compact(again) == dumps_compact(doc)
+    big = loads(json.dumps({"tasks": {"t%d" % i: {"id": "t%d" % i, "next": ["t%d" % (i + 1)], "x": 0.5} for i in range(2000)}}))
+    assert len(_document.pack(big).data) < len(dumps_compact(big)) / 4
+
+
+@pytest.mark.parametrize("doc", [
+    {"f": 0.5},                 # a plain float would come back as a JsonNumber
+    {1: "int key"},             # would come back as "1"
+    {"t": (1, 2)},              # would come back as a list
+    {"b": b"bytes"},            # not JSON
+    [collections.OrderedDict(a=1)],
+    "a string",
+    None,
+], ids=["float", "int-key", "tuple", "bytes", "dict-subclass", "str", "none"])
+def test_what_would_not_come_back_exactly_is_held_as_it_is(doc):
+    assert _document.pack(doc) is doc
+    assert _document.unpack(doc) is doc
+
+
+# ---------------------------------------------------------------------------
 # strip_paths, diff, mask
 
 
@@ -477,12 +526,14 @@ def _parseable(paths):
 CORPUS = _parseable(CORPUS_FILES)
 
 
-@pytest.fixture(params=[True, False], ids=["c-indent-if-available", "indent-in-python"])
+@pytest.fixture(params=[None, 1 << 16, 1, 7], ids=["c-indent-if-available", "indent-in-python", "indent-blocks-1", "indent-blocks-7"])
 def indent_mode(request, monkeypatch):
-    """Run with the C encoder's own indentation (Python 3.13+) and with ``_indent`` (all versions)."""
-    if not request.param:
+    """Run with the C encoder's own indentation (Python 3.13+) and with ``_indent`` (all versions), in its
+    default blocks and in tiny ones (a cut after every closing quote: every block boundary is exercised)."""
+    if request.param is not None:
         monkeypatch.setattr(_document, "_C_ENCODER_INDENTS", False)
-    return request.param
+        monkeypatch.setattr(_document, "_INDENT_BLOCK", request.param)
+    return request.param is None
 
 
 def _same_as_reference(doc):

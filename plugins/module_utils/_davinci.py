@@ -23,6 +23,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     safe_join,
     check_id,
     safe_name,
+    unpack,
 )
 from ansible_collections.flowops.flows.plugins.module_utils._http import ApiError, HttpClient, error_parser, text_or_none
 from ansible_collections.flowops.flows.plugins.module_utils._models import lazy_models, validate
@@ -509,7 +510,7 @@ class FlowAdapter(Adapter):
             # the target's document, to keep its variable values (the engine's read gets this copy): the survey's read
             # while nothing was written since (no placeholder either), else a new read
             if item.survey_holds and not self.placeholders:
-                current = item.survey["current"]
+                current = unpack(item.survey["current"])
             else:
                 current = self.read(item)
             keep_variable_values(prepared, current)

@@ -34,6 +34,7 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     dumps,
     fingerprint,
     load_file,
+    pack,
     mask as mask_document,
     safe_join,
     strip_paths,
@@ -398,12 +399,16 @@ def desired_flows(src=None, flow=None, flow_id=None, values=None):
     ``flowId`` or else the file name stem); ``flow`` is an inline document. ``flow_id`` overrides the id
     inside a single document (the target id always wins).
     """
+    return list(iter_desired_flows(src, flow, flow_id, values))
+
+
+def iter_desired_flows(src=None, flow=None, flow_id=None, values=None):
+    """``desired_flows`` one flow at a time (each document parsed only when the previous one was handed on)."""
     if flow_id is not None:
         check_flow_id(flow_id)
-    out = []
     if flow is not None:
         doc = load_flow_document(flow, "flow (inline)", values)
-        out.append((_flow_id_of(doc, flow_id, None, "flow (inline)"), doc, "flow (inline)"))
+        yield (_flow_id_of(doc, flow_id, None, "flow (inline)"), doc, "flow (inline)")
     elif src is not None and os.path.isdir(src):
         if flow_id is not None:
             raise FlowError("flow_id cannot be used when src is a directory (%s): each file carries its own flowId" % src)
@@ -415,16 +420,15 @@ def desired_flows(src=None, flow=None, flow_id=None, values=None):
             if fid in seen:
                 raise FlowError("%s and %s both define flow %r: one file per flow" % (seen[fid], path, fid))
             seen[fid] = path
-            out.append((fid, doc, path))
+            yield (fid, doc, path)
     elif src is not None:
         if not os.path.exists(src):
             raise FlowError("src %s does not exist" % src)
         doc = load_flow_document(load_file(src), src, values)
         stem = os.path.splitext(os.path.basename(src))[0]
-        out.append((_flow_id_of(doc, flow_id, stem, src), doc, src))
+        yield (_flow_id_of(doc, flow_id, stem, src), doc, src)
     else:
         raise FlowError("state=present needs src or flow")
-    return out
 
 
 def _flow_id_of(doc, override, stem, source):
@@ -463,11 +467,12 @@ def check_deletable(flow_ids):
 
 
 def flow_items(desired):
-    """Engine items from ``desired_flows()`` output."""
+    """Engine items from ``desired_flows()`` or ``iter_desired_flows()`` output, each desired document packed
+    (``_document.pack``): a run holds its parsed documents only while it works on them."""
     items = []
     for flow_id, doc, source in desired:
         metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-        items.append(Item(flow_id, name=metadata.get("name") or None, desired=doc, source=source))
+        items.append(Item(flow_id, name=metadata.get("name") or None, desired=pack(doc), source=source))
     return items
 
 
@@ -704,7 +709,7 @@ def plan_present_flow(client, params, context):  # pylint: disable=unused-argume
     if options["prune"] and not (params["src"] and os.path.isdir(params["src"])):
         raise FlowError("prune: src must be a directory (the whole desired set of flows), got %s"
                         % (params["src"] if params["src"] else "an inline flow"))
-    items = flow_items(desired_flows(params["src"], params["flow"], ids[0] if ids else None, params.get("values")))
+    items = flow_items(iter_desired_flows(params["src"], params["flow"], ids[0] if ids else None, params.get("values")))
     snapshot = ExportFiles(params["snapshot_dir"]) if params.get("snapshot_dir") else None   # the pre-run backup, as export writes it
     return Plan(DescopeFlowAdapter(client, params["ignore_paths"]), items, "present", expect=options["expect"], prune=options["prune"],
                 snapshot=snapshot)
@@ -749,7 +754,7 @@ __all__ = [
     "BUILTIN_FLOWS", "CONNECTION_SPEC", "DEFAULT_BASE_URL", "DEFAULT_FLOW_IGNORE_PATHS", "DEFAULT_THEME_IGNORE_PATHS", "FLOW_ID_RE", "THEME_ITEM_KEY",
     "DescopeAuthError", "DescopeClient", "DescopeFlowAdapter", "DescopeThemeAdapter", "MODELS",
     "base_url_for_project_id", "canonical_flow", "canonical_theme", "check_deletable", "check_flow_id", "client_from_params",
-    "connection_argspec", "desired_flows", "desired_theme", "export_file_content", "ExportFiles", "flow_items", "is_not_found",
+    "connection_argspec", "desired_flows", "desired_theme", "export_file_content", "ExportFiles", "flow_items", "is_not_found", "iter_desired_flows",
     "list_flows_info", "load_flow_document", "load_theme_document", "normalise_flow", "normalise_theme", "omit_empty", "parse_descope_error",
     "resolve_export_ids", "DocumentError", "plan_present_flow", "plan_absent_flow", "plan_export_flow", "plan_info_flow",
     "plan_present_theme", "plan_export_theme",

@@ -79,8 +79,11 @@ from ansible_collections.flowops.flows.plugins.module_utils._document import (
     diff as document_diff,
     dumps,
     fingerprint,
+    pack,
+    Packed,
     safe_join,
     safe_name,
+    unpack,
     write_if_changed,
 )
 
@@ -117,7 +120,8 @@ class Item:  # pylint: disable=too-few-public-methods,too-many-instance-attribut
     def __init__(self, key, name=None, desired=None, stage=0, data=None, source=None):
         self.key = key            # identity used in reports (flow id, or name when the id is unknown)
         self.name = name
-        self.desired = desired    # raw desired document (None for delete/export)
+        self._desired = desired   # raw desired document (None for delete/export), or a ``_document.Packed`` of it
+        self._parsed = None       # the parsed copy of a packed desired document while the engine works on this item
         self.stage = stage
         self.data = dict(data or {})   # adapter-specific (target id, source id ...)
         self.source = source      # where the desired document came from (file path), for messages
@@ -126,6 +130,30 @@ class Item:  # pylint: disable=too-few-public-methods,too-many-instance-attribut
         self.may_have_changed = False   # a write of this item may have landed (engine): reported changed=true
         self.survey = None        # before any write of the run (engine): fingerprints, predicted action, current document
         self.survey_holds = False  # the survey's current document is still the target's (engine: nothing written since)
+
+    @property
+    def desired(self):
+        """The raw desired document. A packed one is parsed on first use and kept until ``release()``."""
+        held = self._desired
+        if not isinstance(held, Packed):
+            return held
+        if self._parsed is None:
+            self._parsed = held.unpack()
+        return self._parsed
+
+    @desired.setter
+    def desired(self, value):
+        self._desired = value
+        self._parsed = None
+
+    @property
+    def has_desired(self):
+        """Whether the item has a desired document (without parsing a packed one)."""
+        return self._desired is not None
+
+    def release(self):
+        """Drop the parsed copy of a packed desired document (the engine calls this when it is done with the item)."""
+        self._parsed = None
 
     def label(self):
         """Human label for messages: ``'name' (key)``."""
@@ -178,7 +206,7 @@ class Adapter:
         raise NotImplementedError
 
     def survey(self, item):
-        desired = self.prepare(item) if item.desired is not None else None
+        desired = self.prepare(item) if item.has_desired else None
         return desired, self.read(item)
 
     def fingerprint_form(self, doc, item):
@@ -280,6 +308,16 @@ class Engine:
         with ThreadPoolExecutor(max_workers=min(self.parallel, len(items))) as pool:
             return list(pool.map(func, items))
 
+    @staticmethod
+    def _released(func):
+        """``func(item)``, then the item's parsed desired document is dropped: at most ``parallel`` are held at a time."""
+        def run(item):
+            try:
+                return func(item)
+            finally:
+                item.release()
+        return run
+
     def _diff(self, item, before, after):
         masked_before = self.adapter.mask(before) if before is not None else None
         masked_after = self.adapter.mask(after) if after is not None else None
@@ -306,8 +344,9 @@ class Engine:
         return path
 
     def _record_write(self, item, previous):
+        held = pack(previous)   # kept for a rollback until the end of the run: packed, not parsed
         with self._lock:
-            self._written.append((item, previous))
+            self._written.append((item, held))
 
     @staticmethod
     def _failed(item, exc):
@@ -361,7 +400,7 @@ class Engine:
         survey = item.survey
         current = survey.pop("current", None) if survey is not None else None
         if survey is not None and self._reuse and getattr(self.adapter, "reuse_read", True):
-            return current
+            return unpack(current)
         return self.adapter.read(item)
 
     def _fingerprints(self, item, result):
@@ -388,6 +427,7 @@ class Engine:
                 result["changes"] = self._changes(have, want)
                 if self.diff_mode:
                     diff = self._diff(item, have, want)
+            have = None   # decided: a large document is not held through the write and the verify
             if result["action"] != "unchanged" and not self.check_mode:
                 result["backup_file"] = item.backup_file = self._backup(item, current)
                 try:
@@ -402,6 +442,7 @@ class Engine:
                 else:
                     self._record_write(item, current)
                 if self.verify:
+                    current = None   # backed up and recorded for the rollback: the re-read replaces it
                     current = adapter.read(item)
                     got = adapter.normalise(current, item) if current is not None else None
                     if got != want:
@@ -468,7 +509,7 @@ class Engine:
                 action = "created" if current is None else ("unchanged" if want == have else "updated")
             item.survey = {"fingerprint": fingerprint(want) if want is not None else None,
                            "current_fingerprint": fingerprint(have) if have is not None else None,
-                           "action": action, "current": current}
+                           "action": action, "current": pack(current)}   # held packed until the item's stage
             if self._snapshot is not None and current is not None and not self.check_mode:
                 # the pre-run backup is what the survey read: written before the first write of the run, or it fails
                 for path, content in self._snapshot(item, current):
@@ -510,12 +551,12 @@ class Engine:
             planned = entry.get("action")
             if planned == "deleted" and survey["action"] != "deleted":
                 problems.append((item, "the plan deletes it, but it is %s" % (
-                    "in the input" if item.desired is not None else "not deleted by this run (prune is off)")))
+                    "in the input" if item.has_desired else "not deleted by this run (prune is off)")))
                 continue
             if survey["action"] == "deleted" and planned != "deleted":
                 problems.append((item, "would be deleted (prune), but the plan says %s" % planned))
                 continue
-            if item.desired is not None and entry.get("fingerprint") != survey["fingerprint"]:
+            if item.has_desired and entry.get("fingerprint") != survey["fingerprint"]:
                 problems.append((item, "the input changed since the plan (fingerprint %s, the plan has %s)"
                                  % (survey["fingerprint"], entry.get("fingerprint"))))
             if entry.get("current_fingerprint") != survey["current_fingerprint"]:
@@ -562,7 +603,7 @@ class Engine:
         Returns the items to delete; raises ``SyncError`` (nothing written) when a read fails or ``expect`` differs."""
         pruned = self._prune_items(items) if prune else []
         everything = list(items) + pruned
-        failures = {id(item): failure for item, failure in zip(everything, self._map(self._survey_one, everything)) if failure is not None}
+        failures = {id(item): failure for item, failure in zip(everything, self._map(self._released(self._survey_one), everything)) if failure is not None}
         if failures:
             flows = self._refuse(everything, [], failures)
             raise SyncError("; ".join("%s flow '%s': %s" % (self.adapter.provider, r.get("name") or r.get("id"), r.get("error"))
@@ -609,7 +650,7 @@ class Engine:
                                          "error": "not attempted: an earlier flow failed"}
                 continue
             self._reuse = self.check_mode or not self._written   # nothing of this run written yet: the survey's read holds
-            for item, (result, diff) in zip(batch, self._map(run_one, batch)):
+            for item, (result, diff) in zip(batch, self._map(self._released(run_one), batch)):
                 results[id(item)] = result
                 if diff is not None:
                     diffs.append(diff)
@@ -630,7 +671,8 @@ class Engine:
         for entry in report["flows"]:
             by_key.setdefault(entry.get("name"), entry)
         restored = []
-        for item, previous in reversed(self._written):
+        for item, held in reversed(self._written):
+            previous = unpack(held)
             entry = by_key.get(item.data.get("id", item.key)) or by_key.get(item.key) or by_key.get(item.name)
             if entry is None:
                 entry = {"id": item.data.get("id", item.key), "name": item.name, "action": "failed"}

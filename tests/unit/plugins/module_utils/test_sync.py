@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from ansible_collections.flowops.flows.plugins.module_utils._document import JsonNumber, Packed, pack
 from ansible_collections.flowops.flows.plugins.module_utils._sync import Adapter, Engine, Item, SyncError
 
 
@@ -179,6 +180,49 @@ def test_a_plain_update_that_fails_is_not_rolled_back():
         engine(adapter, parallel=1).apply([Item("b", desired={"body": "b1"})])
     assert err.value.report["rolled_back"] == []
     assert adapter.writes == [("update", "b")]
+
+
+def test_packed_desired_documents_are_parsed_only_while_the_engine_works_on_them():
+    store = {"f%02d" % i: {"body": "old"} for i in range(12)}
+    items = [Item(key, desired=pack({"body": "new", "n": JsonNumber("1.50")})) for key in store]
+
+    class Counting(FakeAdapter):
+        peak = 0
+
+        def prepare(self, item):
+            doc = super().prepare(item)
+            with self._lock:
+                self.peak = max(self.peak, sum(1 for i in items if i._parsed is not None))  # pylint: disable=protected-access
+            return doc
+
+    adapter = Counting(store, delay=0.01)
+    report = engine(adapter, parallel=3).apply(items)
+    assert [f["action"] for f in report["flows"]] == ["updated"] * 12
+    assert 1 <= adapter.peak <= 3     # at most `parallel` parsed at once, in the survey and in the writes
+    assert all(i._parsed is None for i in items)  # pylint: disable=protected-access
+    assert adapter.store["f00"]["n"].text == "1.50" and items[0].has_desired
+
+
+def test_the_survey_read_and_the_rollback_state_are_held_packed_and_come_back_exactly():
+    before = {"a": {"z": JsonNumber("2.0"), "body": "a0"}, "b": {"body": "b0"}}
+    adapter = FakeAdapter(before, fail_write_on={"b"})
+    items = [Item("a", desired={"body": "a1"}), Item("b", desired={"body": "b1"}, stage=1)]
+    run = engine(adapter, parallel=1)
+    held = {}
+    original = run._present_one  # pylint: disable=protected-access
+
+    def spy(item):
+        held[item.key] = item.survey.get("current")
+        return original(item)
+
+    run._present_one = spy  # pylint: disable=protected-access
+    with pytest.raises(SyncError) as err:
+        run.apply(items)
+    assert err.value.report["rolled_back"] == ["a"]
+    assert isinstance(held["a"], Packed) and isinstance(held["b"], Packed)
+    assert all(isinstance(previous, Packed) for _item, previous in run._written)  # pylint: disable=protected-access
+    restored = adapter.store["a"]
+    assert list(restored)[:2] == ["z", "body"] and restored["z"].text == "2.0" and restored["body"] == "a0"
 
 
 def test_rollback_removes_what_the_run_created():

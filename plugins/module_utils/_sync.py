@@ -130,6 +130,7 @@ class Item:  # pylint: disable=too-few-public-methods,too-many-instance-attribut
         self.may_have_changed = False   # a write of this item may have landed (engine): reported changed=true
         self.survey = None        # before any write of the run (engine): fingerprints, predicted action, current document
         self.survey_holds = False  # the survey's current document is still the target's (engine: nothing written since)
+        self.held_current = None  # the packed form of the current document the engine's read reused (engine)
 
     @property
     def desired(self):
@@ -154,6 +155,7 @@ class Item:  # pylint: disable=too-few-public-methods,too-many-instance-attribut
     def release(self):
         """Drop the parsed copy of a packed desired document (the engine calls this when it is done with the item)."""
         self._parsed = None
+        self.held_current = None
 
     def label(self):
         """Human label for messages: ``'name' (key)``."""
@@ -344,7 +346,8 @@ class Engine:
         return path
 
     def _record_write(self, item, previous):
-        held = pack(previous)   # kept for a rollback until the end of the run: packed, not parsed
+        # kept for a rollback until the end of the run: packed, not parsed (the survey's packed read when it is that one)
+        held = item.held_current if item.held_current is not None and previous is not None else pack(previous)
         with self._lock:
             self._written.append((item, held))
 
@@ -399,7 +402,9 @@ class Engine:
         """The target's document: the survey's read while nothing of this run was written, else a new read."""
         survey = item.survey
         current = survey.pop("current", None) if survey is not None else None
+        item.held_current = None
         if survey is not None and self._reuse and getattr(self.adapter, "reuse_read", True):
+            item.held_current = current if isinstance(current, Packed) else None
             return unpack(current)
         return self.adapter.read(item)
 

@@ -221,6 +221,7 @@ def test_the_survey_read_and_the_rollback_state_are_held_packed_and_come_back_ex
     assert err.value.report["rolled_back"] == ["a"]
     assert isinstance(held["a"], Packed) and isinstance(held["b"], Packed)
     assert all(isinstance(previous, Packed) for _item, previous in run._written)  # pylint: disable=protected-access
+    assert run._written[0][1] is held["a"]   # the survey's packed read is reused, not packed again  # pylint: disable=protected-access
     restored = adapter.store["a"]
     assert list(restored)[:2] == ["z", "body"] and restored["z"].text == "2.0" and restored["body"] == "a0"
 

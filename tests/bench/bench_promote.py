@@ -8,13 +8,14 @@ One run, against the emulator answering every API call after ``--latency-ms`` (n
   promote  ``ansible-playbook flowops.flows.promote -e from=dev -e to=prod`` with N changed flows
            (every dev flow differs from its prod copy)
   re-run   the same promote again: nothing differs, zero writes expected
+  backup   ``ansible-playbook flowops.flows.backup -l bench_prod``: every prod flow (and the theme) exported to a tree
   uri      tests/bench/uri_loop.yml on the same fresh data: list, export each source flow, read each
            target flow, import the ones that differ (one ansible.builtin.uri call per task iteration)
 The API floor of a run is computed from the emulator's request log:
   calls / parallel x latency + start-up (the empty play), with the role's ``promote_parallel``.
 Ratios: uri / promote (goal >= 20x), promote / floor (goal <= 1.5x), re-run / floor (goal <= 2x).
 Memory (issue 16 item 4: 100 flows of ~1 MB, peak RSS < 300 MB for backup and promote; the promote run is given
-``promote_backup_dir``, the backup playbook on its own is not run here): while each ansible-playbook runs, a thread
+``promote_backup_dir``; the backup run exports the N promoted flows): while each ansible-playbook runs, a thread
 reads /proc every 0.1 s (Linux only), finds the processes descending from ansible-playbook through the ppid of
 /proc/<pid>/stat (the controller, its forked workers, the module processes and their shells) and reads
 /proc/<pid>/status of each. "peak RSS tree" is the largest sum of their VmRSS seen in one sample (pages shared between
@@ -59,7 +60,7 @@ PROD = ("P2benchPromotePRD00000000000", "K2bench-promote-prod-key")
 # DaVinci: (environment id, worker client id, client secret) per stage
 DV_DEV = ("0d0d0d0d-bbbb-4111-8111-000000000001", "bench-worker-dev", "bench-secret-dev")
 DV_PROD = ("0d0d0d0d-bbbb-4222-8222-000000000002", "bench-worker-prod", "bench-secret-prod")
-LOGS = {"empty": "empty", "promote": "promote", "re-run": "rerun", "uri": "uri"}   # result name -> Runner.run name
+LOGS = {"empty": "empty", "promote": "promote", "re-run": "rerun", "backup": "backup", "uri": "uri"}   # result name -> Runner.run name
 EMPTY_PLAY = """
 - name: Empty play
   hosts: localhost
@@ -349,6 +350,10 @@ def main(argv: list[str] | None = None) -> int:
         results["promote"] = (runner.run("promote", promote), api_calls(emu, args.provider))
         emu.clear_requests()
         results["re-run"] = (runner.run("rerun", promote), api_calls(emu, args.provider))
+        emu.clear_requests()
+        backup = ["flowops.flows.backup", "-i", "inventory.yml", "-l", "bench_prod",
+                  "-e", json.dumps({"backup_dir": os.path.join(workdir, "tree"), "backup_parallel": args.parallel})]
+        results["backup"] = (runner.run("backup", backup), api_calls(emu, args.provider))
         if not args.skip_uri:
             fresh()
             uri_vars = {"descope_url": url, "src_project_id": DEV[0], "src_management_key": DEV[1],
@@ -376,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     header = ("run", "time", "API calls (reads/writes, failed)", "floor", "vs floor", "vs promote", "peak RSS tree",
               "largest process")
     table = [header]
-    for name in ("empty", "promote", "re-run", "uri"):
+    for name in ("empty", "promote", "re-run", "backup", "uri"):
         if name not in results:
             continue
         seconds, calls = results[name]
@@ -389,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     print("memory (peaks of ansible-playbook and its descendants, /proc every 0.1 s; tree = sum of VmRSS, largest = VmHWM):")
-    for name in ("empty", "promote", "re-run", "uri"):
+    for name in ("empty", "promote", "re-run", "backup", "uri"):
         if name not in results:
             continue
         memory = runner.memory[LOGS[name]]
@@ -409,8 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"promote is {promote_s / floor(results['promote'][1]):.2f}x the floor of its own calls (goal <= 1.5x); "
           f"the re-run is {results['re-run'][0] / floor(results['re-run'][1]):.2f}x its floor (goal <= 2x) "
           f"with {results['re-run'][1]['writes']} write(s) (must be 0)")
-    print(f"peak RSS of the promote's process tree {runner.memory['promote']['tree_kb'] / 1024:.0f} MiB, largest process "
-          f"{runner.memory['promote']['largest_kb'] / 1024:.0f} MiB (issue 16 item 4: < 300 MB for 100 flows of ~1 MB)")
+    for name in ("promote", "backup"):
+        print(f"peak RSS of the {name}'s process tree {runner.memory[name]['tree_kb'] / 1024:.0f} MiB, largest process "
+              f"{runner.memory[name]['largest_kb'] / 1024:.0f} MiB (issue 16 item 4: < 300 MB for 100 flows of ~1 MB)")
     if args.keep:
         print("work directory kept: %s" % workdir)
     else:

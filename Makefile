@@ -46,7 +46,7 @@ help:
 	@echo "make test    - set up venvs, install the collection privately, run lint, docs, sanity, units, release checks, emulator, integration, e2e, the fault matrix, molecule, then the older ansible-core runs (2.19: sanity, units, integration; 2.20: units, integration)"
 	@echo "make docs    - the documentation site (modules, roles, user guides) as HTML in .build/docs"
 	@echo "make faults  - the fault matrix: every injected fault at every promotion step, classified ok / clean-fail / unclean"
-	@echo "make bench   - benchmarks: the emulator, a bulk import by parallel, the document layer, promote vs a uri loop, 1 MB flows (memory), 10 to 1,000 flows, the rate limit (ratios to same-run baselines)"
+	@echo "make bench   - benchmarks: the emulator, a bulk import by parallel, the document layer, promote vs a uri loop, 1 MB flows (memory), DaVinci and Kore.ai promote, 10 to 1,000 flows, the rate limit (ratios to same-run baselines)"
 	@echo "make clean   - remove venvs and build output"
 
 $(VENV)/.stamp: tests/requirements-dev.txt requirements.txt
@@ -157,6 +157,8 @@ bench: install
 	$(PY) tests/bench/bench_document.py
 	$(PY) tests/bench/bench_promote.py --flows 100 --latency-ms 50
 	$(PY) tests/bench/bench_promote.py --flows 100 --flow-kb 1000 --latency-ms 50 --skip-uri --empty-runs 1
+	$(PY) tests/bench/bench_promote.py --provider davinci --flows 100 --latency-ms 50
+	$(PY) tests/bench/bench_promote.py --provider koreai --flows 100 --latency-ms 50
 	$(PY) tests/bench/bench_scaling.py --series 10,100,300,1000 --latency-ms 50
 	$(PY) tests/bench/bench_rate_limit.py --flows 100
 

@@ -28,7 +28,9 @@ Run from the repo root after ``make install`` (the installed collection in .buil
 ``--collections DIR`` for another build, e.g. an older commit's, to compare two builds on the same machine):
 ``.venv/bin/python tests/bench/bench_promote.py [--provider descope|davinci] [--flows 100] [--latency-ms 50] [--parallel 4]``.
 DaVinci: N flows (copies of a sample subflow, ~3 kB) in dev, the same names with other ids and an older description in
-prod (N updates and N deploys); the uri loop is Descope only. Kore.ai is a follow-up.
+prod (N updates and N deploys); Kore.ai: N workflows per stage (the shape of examples/estate.py: dev has a step prod
+lacks; prod keeps its own variable values through ``flow_mappings.env_overrides``), each an export job, an import and
+a deploy, the emulator's jobs taking ``--latency-ms`` too; the uri loop is Descope only.
 """
 from __future__ import annotations
 
@@ -60,6 +62,9 @@ PROD = ("P2benchPromotePRD00000000000", "K2bench-promote-prod-key")
 # DaVinci: (environment id, worker client id, client secret) per stage
 DV_DEV = ("0d0d0d0d-bbbb-4111-8111-000000000001", "bench-worker-dev", "bench-secret-dev")
 DV_PROD = ("0d0d0d0d-bbbb-4222-8222-000000000002", "bench-worker-prod", "bench-secret-prod")
+# Kore.ai: (account, API key) per stage; workflow ids are made per number
+KO_DEV = ("acct-bench-dev", "kg-bench-promote-dev-0001")
+KO_PROD = ("acct-bench-prod", "kg-bench-promote-prod-0002")
 LOGS = {"empty": "empty", "promote": "promote", "re-run": "rerun", "backup": "backup", "uri": "uri"}   # result name -> Runner.run name
 EMPTY_PLAY = """
 - name: Empty play
@@ -120,6 +125,32 @@ def davinci_seed(count: int) -> dict:
     return {"davinci": {"environments": environments, "workers": workers}}
 
 
+def koreai_workflow_id(stage: str, number: int) -> str:
+    return "a-%08x-%04d-4%03d-8%03d-%012d" % (0xbe0c0000 + number, number % 10000, 1 if stage == "dev" else 2, 0, number)
+
+
+def koreai_seed(count: int, job_delay: float) -> dict:
+    """N workflows in each stage (the shape of examples/estate.py): dev has a lookup step prod lacks, so each is an
+    import and a deploy; each stage keeps its own URL and secure token. Export and import jobs take ``job_delay``."""
+    accounts = []
+    for stage, (account, key) in (("dev", KO_DEV), ("prod", KO_PROD)):
+        workflows = []
+        for number in range(count):
+            name = "bench-%04d" % number
+            nodes = [{"id": "start", "type": "start", "next": "lookup"},
+                     {"id": "lookup", "type": "api", "method": "GET", "url": "{{env.API_URL}}/orders/{{context.orderId}}", "next": "answer"},
+                     {"id": "answer", "type": "message", "text": "Order {{context.orderId}}: {{lookup.status}}."}]
+            if stage == "prod":
+                nodes = [{"id": "start", "type": "start", "next": "answer"}, {"id": "answer", "type": "message", "text": "Please call us."}]
+            version = {"flow_definition": {"name": name, "nodes": nodes},
+                       "app_definition": {"name": name, "description": "bench workflow %d" % number, "guardrails": []},
+                       "env_variables": [{"key": "API_URL", "value": "https://%s.example.com/api" % stage, "isSecured": False},
+                                         {"key": "API_TOKEN", "value": "token-%s-%04d" % (stage, number), "isSecured": True}]}
+            workflows.append({"id": koreai_workflow_id(stage, number), "name": name, "deployed_version": 1, "versions": [version]})
+        accounts.append({"id": account, "api_keys": [key], "job_delay_seconds": job_delay, "workflows": workflows})
+    return {"koreai": {"accounts": accounts}}
+
+
 def seed_data(count: int, flow_kb: float) -> dict:
     samples = []
     for path in SAMPLES:
@@ -135,8 +166,16 @@ def seed_data(count: int, flow_kb: float) -> dict:
     return {"descope": {"projects": projects}}
 
 
-def inventory(url: str, provider: str = "descope") -> dict:
+def inventory(url: str, provider: str = "descope", count: int = 0) -> dict:
     def host(stage, creds):
+        if provider == "koreai":
+            key = KO_DEV[1] if stage == "dev" else KO_PROD[1]
+            out = {"flow_provider": "koreai", "flow_project": "bench", "flow_stage": stage, "koreai_api_key": key,
+                   "koreai_workflows": {"bench-%04d" % n: koreai_workflow_id(stage, n) for n in range(count)}}
+            if stage == "prod":   # each stage keeps its own values (an import into an existing workflow keeps them anyway)
+                out["flow_mappings"] = {"env_overrides": {"bench-%04d" % n: {"API_URL": "https://prod.example.com/api",
+                                                                             "API_TOKEN": "token-prod-%04d" % n} for n in range(count)}}
+            return out
         if provider == "davinci":
             creds = DV_DEV if stage == "dev" else DV_PROD
             return {"flow_provider": "davinci", "flow_project": "bench", "flow_stage": stage, "pingone_environment_id": creds[0],
@@ -145,16 +184,17 @@ def inventory(url: str, provider: str = "descope") -> dict:
                 "descope_project_id": creds[0], "descope_management_key": creds[1]}
     return {"all": {
         "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "descope_base_url": url,
-                 "pingone_api_url": url + "/v1", "pingone_auth_url": url},
+                 "pingone_api_url": url + "/v1", "pingone_auth_url": url, "koreai_base_url": url, "koreai_poll_interval": 0.05},
         "children": {"dev": {"hosts": {"bench_dev": host("dev", DEV)}}, "prod": {"hosts": {"bench_prod": host("prod", PROD)}}},
     }}
 
 
-def bench_dir(prefix: str, url: str, provider: str = "descope") -> str:
-    """A new work directory holding inventory.yml (the bench stages, against the emulator at ``url``) and empty.yml."""
+def bench_dir(prefix: str, url: str, provider: str = "descope", count: int = 0) -> str:
+    """A new work directory holding inventory.yml (the bench stages, against the emulator at ``url``; Kore.ai: ``count``
+    workflows) and empty.yml."""
     workdir = tempfile.mkdtemp(prefix=prefix)
     with open(os.path.join(workdir, "inventory.yml"), "w", encoding="utf-8") as handle:
-        json.dump(inventory(url, provider), handle, indent=1)  # JSON is YAML
+        json.dump(inventory(url, provider, count), handle, indent=1)  # JSON is YAML
     with open(os.path.join(workdir, "empty.yml"), "w", encoding="utf-8") as handle:
         handle.write(EMPTY_PLAY)
     return workdir
@@ -306,7 +346,7 @@ def api_calls(emu: EmulatorClient, provider: str = "descope") -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--provider", choices=["descope", "davinci"], default="descope")
+    parser.add_argument("--provider", choices=["descope", "davinci", "koreai"], default="descope")
     parser.add_argument("--collections", default=os.path.join(ROOT, ".build", "collections"),
                         help="ANSIBLE_COLLECTIONS_PATH of the build to measure (default: make install's)")
     parser.add_argument("--flows", type=int, default=100)
@@ -321,7 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     if not os.path.isdir(os.path.join(args.collections, "ansible_collections", "flowops", "flows")):
         parser.error("run `make install` first: the benchmark uses the collection installed in %s" % args.collections)
 
-    seed = davinci_seed(args.flows) if args.provider == "davinci" else seed_data(args.flows, args.flow_kb)
+    if args.provider == "davinci":
+        seed = davinci_seed(args.flows)
+    elif args.provider == "koreai":
+        seed = koreai_seed(args.flows, args.latency_ms / 1000.0)
+    else:
+        seed = seed_data(args.flows, args.flow_kb)
     if args.provider != "descope":
         args.skip_uri = True   # uri_loop.yml speaks Descope only
     latency = args.latency_ms / 1000.0
@@ -329,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     proc, url = start_emulator()
     try:
-        workdir = bench_dir("flowops-bench-promote-", url, args.provider)
+        workdir = bench_dir("flowops-bench-promote-", url, args.provider, args.flows)
         emu = EmulatorClient(url, timeout=900)   # seeding 100 flows of ~1 MB takes longer than the default 30 s
         runner = Runner(workdir, args.collections)
         promote = ["flowops.flows.promote", "-i", "inventory.yml", "-e", "from=dev", "-e", "to=prod",
@@ -364,8 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()
 
     startup = results["empty"][0]
-    # list + each source flow + each target flow + each import (DaVinci: + each deploy, and a token per side)
-    needed = {"calls": 3 * args.flows + 1} if args.provider == "descope" else {"calls": 4 * args.flows + 3}
+    # list + each source flow + each target flow + each import (DaVinci: + each deploy, and a token per side; Kore.ai: no
+    # list, each export is a job, its status and a download, each import three uploads, the import, its status and a deploy)
+    needed = {"calls": {"descope": 3 * args.flows + 1, "davinci": 4 * args.flows + 3, "koreai": 12 * args.flows}[args.provider]}
 
     def floor(calls: dict) -> float:
         return calls["calls"] / args.parallel * latency + startup
@@ -374,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: nproc={affinity}  python={platform.python_version()}  {platform.system()} {platform.machine()}  "
           f"(controller and emulator on the same machine)")
     print("load average 1/5/15 min before: %.2f/%.2f/%.2f  after: %.2f/%.2f/%.2f" % (load_before + load_after))
-    size = f"~{args.flow_kb:g} kB" if args.provider == "descope" else "~3 kB"
+    size = {"descope": f"~{args.flow_kb:g} kB", "davinci": "~3 kB", "koreai": "~1 kB (3 files)"}[args.provider]
     print(f"{args.provider}: {args.flows} changed flows of {size}, {args.latency_ms:g} ms per API call, "
           f"promote_parallel {args.parallel}; floor = calls / {args.parallel} x {args.latency_ms:g} ms + start-up {startup:.1f} s "
           f"(median of {len(empties)} empty plays: {', '.join('%.1f' % e for e in empties)} s)")
@@ -407,8 +453,10 @@ def main(argv: list[str] | None = None) -> int:
     promote_s = results["promote"][0]
     if "uri" in results:
         print(f"promote is {results['uri'][0] / promote_s:.1f}x faster than the uri loop (goal >= 20x)")
-    what = ("1 list, %d source reads, %d target reads, %d imports" % ((args.flows,) * 3) if args.provider == "descope"
-            else "2 tokens, 1 list, %d source reads, %d target reads, %d updates, %d deploys" % ((args.flows,) * 4))
+    what = {"descope": "1 list, %d source reads, %d target reads, %d imports" % ((args.flows,) * 3),
+            "davinci": "2 tokens, 1 list, %d source reads, %d target reads, %d updates, %d deploys" % ((args.flows,) * 4),
+            "koreai": "per workflow: 2 exports of 3 calls (job, status, download), 3 uploads, the import, its status, the deploy",
+            }[args.provider]
     print(f"the job needs {needed['calls']} calls ({what}): "
           f"floor {floor(needed):.1f} s; promote is {promote_s / floor(needed):.2f}x that floor")
     print(f"promote is {promote_s / floor(results['promote'][1]):.2f}x the floor of its own calls (goal <= 1.5x); "

@@ -563,10 +563,17 @@ def _exact_json(obj):
 
 
 def pack(doc):
-    """``doc`` held small (a ``Packed``) when it is a JSON object or array that round-trips exactly, else ``doc`` itself."""
+    """``doc`` held small (a ``Packed``) when it is a JSON object or array that round-trips exactly, else ``doc`` itself.
+
+    It never raises: the engine packs the pre-write state of a flow right after its write, where an error would hide
+    that write from the rollback. A document that cannot be encoded (nested deeper than the encoder goes) is held as it is.
+    """
     if type(doc) not in (dict, list) or not _exact_json(doc):  # pylint: disable=unidiomatic-typecheck
         return doc
-    return Packed(doc)
+    try:
+        return Packed(doc)
+    except Exception:  # pylint: disable=broad-exception-caught
+        return doc
 
 
 def unpack(held):

@@ -677,12 +677,12 @@ class Engine:
             by_key.setdefault(entry.get("name"), entry)
         restored = []
         for item, held in reversed(self._written):
-            previous = unpack(held)
             entry = by_key.get(item.data.get("id", item.key)) or by_key.get(item.key) or by_key.get(item.name)
             if entry is None:
                 entry = {"id": item.data.get("id", item.key), "name": item.name, "action": "failed"}
                 report["flows"].append(entry)
             try:
+                previous = unpack(held)
                 self.adapter.restore(item, previous)
                 entry["rollback"] = "restored" if previous is not None else "removed"
                 restored.append(item.data.get("id", item.key))

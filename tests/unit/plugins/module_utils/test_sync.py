@@ -226,6 +226,42 @@ def test_the_survey_read_and_the_rollback_state_are_held_packed_and_come_back_ex
     assert list(restored)[:2] == ["z", "body"] and restored["z"].text == "2.0" and restored["body"] == "a0"
 
 
+def test_a_rollback_state_that_cannot_be_unpacked_names_the_flow_changed_and_the_others_are_restored(tmp_path):
+    before = {"a": {"body": "a0"}, "b": {"body": "b0"}}
+
+    class Breaking(FakeAdapter):
+        engine = None
+
+        def _write(self, kind, item, desired):
+            if item.key == "c":   # the failing write: break the held pre-write state of a first
+                self.engine._written[0][1].data = b"not zlib"  # pylint: disable=protected-access
+            super()._write(kind, item, desired)
+
+    adapter = Breaking(before, fail_write_on={"c"})
+    run = adapter.engine = engine(adapter, parallel=1, backup_dir=str(tmp_path))
+    items = [Item("a", desired={"body": "a1"}), Item("b", desired={"body": "b1"}), Item("c", desired={"body": "c1"}, stage=1)]
+    with pytest.raises(SyncError) as err:
+        run.apply(items)
+    flows = {f["id"]: f for f in err.value.report["flows"]}
+    assert flows["a"]["rollback"].startswith("failed") and flows["a"]["changed"] is True and flows["a"]["backup_file"]
+    assert flows["b"]["rollback"] == "restored" and adapter.store["b"]["body"] == "b0"
+    assert "NOT rolled back" in str(err.value) and err.value.report["changed"] is True
+
+
+def test_a_pre_write_state_that_cannot_be_packed_is_still_recorded_for_the_rollback(monkeypatch):
+    from ansible_collections.flowops.flows.plugins.module_utils import _document  # pylint: disable=import-outside-toplevel
+
+    def too_deep(_doc):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(_document, "dumps_compact", too_deep)
+    adapter = FakeAdapter({"a": {"body": "a0"}}, fail_write_on={"b"})
+    items = [Item("a", desired={"body": "a1"}), Item("b", desired={"body": "b1"}, stage=1)]
+    with pytest.raises(SyncError) as err:
+        engine(adapter, parallel=1).apply(items)
+    assert err.value.report["rolled_back"] == ["a"] and adapter.store["a"]["body"] == "a0"
+
+
 def test_rollback_removes_what_the_run_created():
     adapter = FakeAdapter(fail_write_on={"z"})
     with pytest.raises(SyncError) as err:
